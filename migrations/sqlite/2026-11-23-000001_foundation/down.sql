@@ -1,0 +1,9 @@
+DROP TABLE audit_log;
+DROP TABLE matches;
+DROP TABLE responses;
+DROP TABLE solutions;
+DROP TABLE challenges;
+DROP TABLE cluster_memberships;
+DROP TABLE auth_tokens;
+DROP TABLE users;
+DROP TABLE organizations;

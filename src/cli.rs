@@ -1,0 +1,204 @@
+//! The command line: `serve`, `migrate`, `import`, `admin`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use diesel::prelude::*;
+
+use crate::config::Config;
+use crate::db::models::{Organization, User};
+use crate::db::schema::{organizations, users};
+use crate::{db, demo, import, Application};
+
+#[derive(Debug, Parser)]
+#[command(name = "cleanmatch", version, about = "Matches the climate challenges of cities to cleantech solutions")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application and the API.
+    Serve {
+        /// Address to listen on (default: BIND or 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo cities, companies, challenges and solutions (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load challenges or solutions in bulk from JSON lines or CSV.
+    Import {
+        kind: ImportKind,
+        /// A .jsonl/.json file (one object a line) or a .csv file with a header row.
+        file: PathBuf,
+        /// The id of the organisation that will own the records.
+        #[arg(long)]
+        org: String,
+        /// Exit with status 1 when any row was rejected (the good rows are stored anyway).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Platform administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportKind {
+    Challenges,
+    Solutions,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Make a user a platform admin, creating the account when it does not exist.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// Display name for a new account.
+        #[arg(long, default_value = "Platform admin")]
+        name: String,
+        /// Password for a new account (or CLEANMATCH_ADMIN_PASSWORD).
+        #[arg(long, env = "CLEANMATCH_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+pub fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},actix_server=warn")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { bind, demo } => {
+            let config = Config::from_env(bind)?;
+            init_tracing(&config.log_level);
+            tracing::info!(?config, "starting");
+            let app = Application::build(config).await?;
+            let state = app.state();
+            if demo {
+                let pool = state.pool.clone();
+                let summary = tokio::task::spawn_blocking(move || demo::load(&pool)).await??;
+                println!("{summary}");
+            }
+            println!("cleanmatch listening on http://{}", state.config.bind.replace(":0", &format!(":{}", app.port())));
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Migrate => {
+            let config = Config::from_env(None)?;
+            init_tracing(&config.log_level);
+            let pool = db::connect(&config.database_url, 1)?;
+            drop(pool);
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Import { kind, file, org, strict } => {
+            let config = Config::from_env(None)?;
+            init_tracing("warn");
+            let pool = db::connect(&config.database_url, 2)?;
+            let report = import::run(&pool, kind, &file, &org)?;
+            println!("{report}");
+            if strict && report.rejected > 0 {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::CreateAdmin { email, name, password } } => {
+            let config = Config::from_env(None)?;
+            init_tracing("warn");
+            let pool = db::connect(&config.database_url, 1)?;
+            let mut conn = pool.get()?;
+            create_admin(&mut conn, &email, &name, password.as_deref())
+        }
+    }
+}
+
+fn create_admin(conn: &mut db::DbConn, email: &str, name: &str, password: Option<&str>) -> anyhow::Result<()> {
+    let email = email.trim().to_lowercase();
+    if !email_address::EmailAddress::is_valid(&email) {
+        bail!("--email: {email:?} is not a valid e-mail address");
+    }
+    let existing = users::table
+        .filter(users::email.eq(&email))
+        .select(User::as_select())
+        .first::<User>(conn)
+        .optional()?;
+    if let Some(user) = existing {
+        diesel::update(users::table.find(&user.id))
+            .set(users::is_platform_admin.eq(true))
+            .execute(conn)?;
+        println!("{email} is now a platform admin");
+        return Ok(());
+    }
+    let Some(password) = password else {
+        bail!("no account for {email}: give --password (or CLEANMATCH_ADMIN_PASSWORD) to create one");
+    };
+    let mut check = crate::domain::Check::new();
+    crate::domain::organization::check_password(&mut check, "--password", Some(password.to_owned()));
+    check.finish(()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = crate::auth::password::hash_password(password)?;
+    let at = crate::domain::now();
+    conn.transaction(|conn| {
+        let org_id = match organizations::table
+            .filter(organizations::name.eq(PLATFORM_ORG))
+            .select(Organization::as_select())
+            .first::<Organization>(conn)
+            .optional()?
+        {
+            Some(org) => org.id,
+            None => {
+                let org = Organization {
+                    id: crate::domain::new_id(),
+                    kind: "cluster".into(),
+                    name: PLATFORM_ORG.into(),
+                    country: "DK".into(),
+                    region: None,
+                    website: None,
+                    description: "The operators of this cleanmatch installation.".into(),
+                    verified: true,
+                    population: None,
+                    networks: "[]".into(),
+                    size_band: None,
+                    created_at: at,
+                    updated_at: at,
+                };
+                diesel::insert_into(organizations::table).values(&org).execute(conn)?;
+                org.id
+            }
+        };
+        diesel::insert_into(users::table)
+            .values(User {
+                id: crate::domain::new_id(),
+                organization_id: org_id,
+                email: email.clone(),
+                password_hash: hash,
+                display_name: name.to_owned(),
+                org_role: "admin".into(),
+                is_platform_admin: true,
+                locale: "en".into(),
+                notification_mode: "instant".into(),
+                email_verified: true,
+                disabled: false,
+                created_at: at,
+                updated_at: at,
+            })
+            .execute(conn)
+            .context("creating the admin account")?;
+        println!("created platform admin {email}");
+        Ok(())
+    })
+}
+
+/// The organisation that platform admins created from the command line belong to.
+pub const PLATFORM_ORG: &str = "cleanmatch platform";

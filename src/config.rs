@@ -1,0 +1,180 @@
+//! Configuration, read once from the environment (and the command line) into a typed
+//! struct that is passed explicitly. Secrets never print: `Debug` redacts them.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::db::Backend;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub jwt_secret: Secret,
+    pub token_ttl_hours: i64,
+    pub log_level: String,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+    pub db_pool_size: u32,
+}
+
+/// A value that must never appear in logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("jwt_secret", &self.jwt_secret)
+            .field("token_ttl_hours", &self.token_ttl_hours)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+/// `postgres://user:password@host/db` with the password replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Reads the environment. `bind` from the command line wins over `BIND`.
+    pub fn from_env(bind_override: Option<String>) -> anyhow::Result<Config> {
+        let data_dir = PathBuf::from(env("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = env("DATABASE_URL").unwrap_or_else(|| {
+            data_dir.join("cleanmatch.db").to_string_lossy().into_owned()
+        });
+        let bind = bind_override
+            .or_else(|| env("BIND"))
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let jwt_secret = match env("JWT_SECRET") {
+            Some(s) if s.len() < 32 => bail!("JWT_SECRET must be at least 32 characters"),
+            Some(s) => Secret::new(s),
+            None if Backend::of(&database_url) == Backend::Postgres => {
+                bail!("JWT_SECRET is required with PostgreSQL (several processes must share it)")
+            }
+            None => Secret::new(load_or_create_secret(&data_dir)?),
+        };
+        let token_ttl_hours = match env("TOKEN_TTL_HOURS") {
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=72).contains(h))
+                .context("TOKEN_TTL_HOURS must be a whole number of hours from 1 to 72")?,
+            None => 8,
+        };
+        let public_url = env("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_owned();
+        Ok(Config {
+            database_url,
+            bind,
+            data_dir,
+            jwt_secret,
+            token_ttl_hours,
+            log_level: env("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            public_url,
+            max_body_bytes: 256 * 1024,
+            db_pool_size: env("DB_POOL_SIZE")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(10),
+        })
+    }
+}
+
+/// On the embedded default a secret is generated once and kept, readable by the owner only.
+fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("jwt_secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let secret: String = {
+        use rand::Rng;
+        let bytes: [u8; 32] = rand::rng().random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_password_in_urls() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/cm"),
+            "postgres://app:***@db:5432/cm"
+        );
+        assert_eq!(redact_url("./data/cleanmatch.db"), "./data/cleanmatch.db");
+    }
+
+    #[test]
+    fn secret_is_created_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = load_or_create_secret(dir.path()).expect("create");
+        let second = load_or_create_secret(dir.path()).expect("load");
+        assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("jwt_secret"))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

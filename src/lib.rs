@@ -1,0 +1,17 @@
+//! cleanmatch: matches the climate challenges of cities to the solutions of cleantech
+//! companies. See ARCHITECTURE.md for the map of the parts.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod import;
+pub mod state;
+pub mod web;
+
+pub use app::Application;
+pub use config::Config;

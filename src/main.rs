@@ -1,0 +1,6 @@
+use clap::Parser;
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    cleanmatch::cli::run(cleanmatch::cli::Cli::parse()).await
+}

@@ -1,0 +1,34 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "cleanmatch API", description = "Matches the climate challenges of cities to the solutions of cleantech companies."),
+    paths(
+        super::health,
+        api::auth::register, api::auth::login, api::auth::logout,
+        api::me::me, api::me::get_notifications, api::me::put_notifications,
+        api::challenges::list, api::challenges::create, api::challenges::get, api::challenges::patch, api::challenges::delete,
+        api::responses::create, api::responses::list,
+        api::solutions::list, api::solutions::create, api::solutions::get, api::solutions::patch, api::solutions::delete,
+        api::organizations::get, api::organizations::patch, api::organizations::verify,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
