@@ -25,11 +25,16 @@ impl Application {
             let size = config.db_pool_size;
             tokio::task::spawn_blocking(move || db::connect(&url, size)).await??
         };
-        let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::new(pool, config));
         let server = serve(listener, state.clone())?;
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -52,10 +57,18 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(TracingLogger::default())
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|err, _| {
-                crate::error::ApiError::BadRequest { code: "bad_path", message: err.to_string() }.into()
+                crate::error::ApiError::BadRequest {
+                    code: "bad_path",
+                    message: err.to_string(),
+                }
+                .into()
             }))
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                crate::error::ApiError::BadRequest { code: "bad_query", message: err.to_string() }.into()
+                crate::error::ApiError::BadRequest {
+                    code: "bad_query",
+                    message: err.to_string(),
+                }
+                .into()
             }))
             .configure(crate::web::configure)
             .default_service(web::to(crate::web::not_found))

@@ -12,7 +12,11 @@ use crate::db::schema::{organizations, users};
 use crate::{db, demo, import, Application};
 
 #[derive(Debug, Parser)]
-#[command(name = "cleanmatch", version, about = "Matches the climate challenges of cities to cleantech solutions")]
+#[command(
+    name = "cleanmatch",
+    version,
+    about = "Matches the climate challenges of cities to cleantech solutions"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -72,9 +76,13 @@ pub enum AdminCommand {
 }
 
 pub fn init_tracing(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},actix_server=warn")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},actix_server=warn"))
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -90,7 +98,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let summary = tokio::task::spawn_blocking(move || demo::load(&pool)).await??;
                 println!("{summary}");
             }
-            println!("cleanmatch listening on http://{}", state.config.bind.replace(":0", &format!(":{}", app.port())));
+            println!(
+                "cleanmatch listening on http://{}",
+                state.config.bind.replace(":0", &format!(":{}", app.port()))
+            );
             app.run_until_stopped().await?;
             tracing::info!("stopped");
             Ok(())
@@ -103,7 +114,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Import { kind, file, org, strict } => {
+        Command::Import {
+            kind,
+            file,
+            org,
+            strict,
+        } => {
             let config = Config::from_env(None)?;
             init_tracing("warn");
             let pool = db::connect(&config.database_url, 2)?;
@@ -114,7 +130,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Admin { command: AdminCommand::CreateAdmin { email, name, password } } => {
+        Command::Admin {
+            command:
+                AdminCommand::CreateAdmin {
+                    email,
+                    name,
+                    password,
+                },
+        } => {
             let config = Config::from_env(None)?;
             init_tracing("warn");
             let pool = db::connect(&config.database_url, 1)?;
@@ -124,7 +147,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn create_admin(conn: &mut db::DbConn, email: &str, name: &str, password: Option<&str>) -> anyhow::Result<()> {
+fn create_admin(
+    conn: &mut db::DbConn,
+    email: &str,
+    name: &str,
+    password: Option<&str>,
+) -> anyhow::Result<()> {
     let email = email.trim().to_lowercase();
     if !email_address::EmailAddress::is_valid(&email) {
         bail!("--email: {email:?} is not a valid e-mail address");
@@ -142,10 +170,16 @@ fn create_admin(conn: &mut db::DbConn, email: &str, name: &str, password: Option
         return Ok(());
     }
     let Some(password) = password else {
-        bail!("no account for {email}: give --password (or CLEANMATCH_ADMIN_PASSWORD) to create one");
+        bail!(
+            "no account for {email}: give --password (or CLEANMATCH_ADMIN_PASSWORD) to create one"
+        );
     };
     let mut check = crate::domain::Check::new();
-    crate::domain::organization::check_password(&mut check, "--password", Some(password.to_owned()));
+    crate::domain::organization::check_password(
+        &mut check,
+        "--password",
+        Some(password.to_owned()),
+    );
     check.finish(()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = crate::auth::password::hash_password(password)?;
     let at = crate::domain::now();
@@ -173,7 +207,9 @@ fn create_admin(conn: &mut db::DbConn, email: &str, name: &str, password: Option
                     created_at: at,
                     updated_at: at,
                 };
-                diesel::insert_into(organizations::table).values(&org).execute(conn)?;
+                diesel::insert_into(organizations::table)
+                    .values(&org)
+                    .execute(conn)?;
                 org.id
             }
         };

@@ -60,7 +60,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
             match creds.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -77,7 +82,10 @@ impl Config {
     pub fn from_env(bind_override: Option<String>) -> anyhow::Result<Config> {
         let data_dir = PathBuf::from(env("DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = env("DATABASE_URL").unwrap_or_else(|| {
-            data_dir.join("cleanmatch.db").to_string_lossy().into_owned()
+            data_dir
+                .join("cleanmatch.db")
+                .to_string_lossy()
+                .into_owned()
         });
         let bind = bind_override
             .or_else(|| env("BIND"))

@@ -168,7 +168,10 @@ impl ResponseError for ApiError {
         let (message, fields) = match self {
             ApiError::Internal(cause) => {
                 tracing::error!(error = ?cause, "request failed");
-                ("something went wrong on our side".to_owned(), BTreeMap::new())
+                (
+                    "something went wrong on our side".to_owned(),
+                    BTreeMap::new(),
+                )
             }
             ApiError::Validation(fields) => (
                 "some fields are invalid; see `fields`".to_owned(),

@@ -30,14 +30,28 @@ impl fmt::Display for ImportReport {
         for (line, reason) in &self.errors {
             writeln!(f, "line {line}: {reason}")?;
         }
-        write!(f, "imported {} rows, rejected {}", self.stored, self.rejected)
+        write!(
+            f,
+            "imported {} rows, rejected {}",
+            self.stored, self.rejected
+        )
     }
 }
 
 /// CSV columns that hold lists (separated by `;`), numbers or booleans.
 const LIST_COLUMNS: &[&str] = &["sectors", "co_benefits", "countries"];
-const INT_COLUMNS: &[&str] = &["target_year", "budget_min_eur", "budget_max_eur", "min_trl", "trl"];
-const FLOAT_COLUMNS: &[&str] = &["baseline_tco2e", "target_reduction_tco2e", "claimed_reduction_tco2e"];
+const INT_COLUMNS: &[&str] = &[
+    "target_year",
+    "budget_min_eur",
+    "budget_max_eur",
+    "min_trl",
+    "trl",
+];
+const FLOAT_COLUMNS: &[&str] = &[
+    "baseline_tco2e",
+    "target_reduction_tco2e",
+    "claimed_reduction_tco2e",
+];
 const BOOL_COLUMNS: &[&str] = &["global"];
 
 /// A CSV cell as the JSON value the API would receive; cells that do not parse stay
@@ -48,11 +62,20 @@ fn cell_value(column: &str, cell: &str) -> Option<Value> {
         return None;
     }
     Some(if LIST_COLUMNS.contains(&column) {
-        Value::Array(cell.split(';').map(|s| Value::String(s.trim().to_owned())).filter(|v| v != "").collect())
+        Value::Array(
+            cell.split(';')
+                .map(|s| Value::String(s.trim().to_owned()))
+                .filter(|v| v != "")
+                .collect(),
+        )
     } else if INT_COLUMNS.contains(&column) {
-        cell.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(cell.into()))
+        cell.parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(cell.into()))
     } else if FLOAT_COLUMNS.contains(&column) {
-        cell.parse::<f64>().map(Value::from).unwrap_or_else(|_| Value::String(cell.into()))
+        cell.parse::<f64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(cell.into()))
     } else if BOOL_COLUMNS.contains(&column) {
         match cell.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Value::Bool(true),
@@ -66,10 +89,20 @@ fn cell_value(column: &str, cell: &str) -> Option<Value> {
 
 /// The rows of a file as (line number, JSON object or a reason it is unreadable).
 fn read_rows(path: &Path) -> anyhow::Result<Vec<(usize, Result<Value, String>)>> {
-    let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     if is_csv {
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_path(path).with_context(|| format!("opening {}", path.display()))?;
-        let headers: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_owned()).collect();
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        let headers: Vec<String> = reader
+            .headers()?
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .collect();
         let mut rows = Vec::new();
         for record in reader.records() {
             match record {
@@ -91,12 +124,18 @@ fn read_rows(path: &Path) -> anyhow::Result<Vec<(usize, Result<Value, String>)>>
         }
         Ok(rows)
     } else {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Ok(text
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| (i + 1, serde_json::from_str::<Value>(l).map_err(|e| format!("not valid JSON: {e}"))))
+            .map(|(i, l)| {
+                (
+                    i + 1,
+                    serde_json::from_str::<Value>(l).map_err(|e| format!("not valid JSON: {e}")),
+                )
+            })
             .collect())
     }
 }
@@ -108,7 +147,12 @@ fn describe(e: crate::error::ApiError) -> String {
     }
 }
 
-pub fn run(pool: &DbPool, kind: ImportKind, path: &Path, org_id: &str) -> anyhow::Result<ImportReport> {
+pub fn run(
+    pool: &DbPool,
+    kind: ImportKind,
+    path: &Path,
+    org_id: &str,
+) -> anyhow::Result<ImportReport> {
     let mut conn = pool.get()?;
     let org = organizations::table
         .find(org_id)
@@ -118,8 +162,14 @@ pub fn run(pool: &DbPool, kind: ImportKind, path: &Path, org_id: &str) -> anyhow
         .with_context(|| format!("--org: no organisation with id {org_id}"))?;
     match (kind, org.kind.as_str()) {
         (ImportKind::Challenges, "city") | (ImportKind::Solutions, "company") => {}
-        (ImportKind::Challenges, other) => bail!("--org: challenges belong to cities; {} is a {other}", org.name),
-        (ImportKind::Solutions, other) => bail!("--org: solutions belong to companies; {} is a {other}", org.name),
+        (ImportKind::Challenges, other) => bail!(
+            "--org: challenges belong to cities; {} is a {other}",
+            org.name
+        ),
+        (ImportKind::Solutions, other) => bail!(
+            "--org: solutions belong to companies; {} is a {other}",
+            org.name
+        ),
     }
     let rows = read_rows(path)?;
     let bar = ProgressBar::new(rows.len() as u64);
@@ -127,7 +177,11 @@ pub fn run(pool: &DbPool, kind: ImportKind, path: &Path, org_id: &str) -> anyhow
         ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut report = ImportReport { stored: 0, rejected: 0, errors: Vec::new() };
+    let mut report = ImportReport {
+        stored: 0,
+        rejected: 0,
+        errors: Vec::new(),
+    };
     for (line, row) in rows {
         let outcome: Result<(), String> = row.and_then(|value| match kind {
             ImportKind::Challenges => {
@@ -136,7 +190,9 @@ pub fn run(pool: &DbPool, kind: ImportKind, path: &Path, org_id: &str) -> anyhow
                 if !matches!(data.status, ChallengeStatus::Draft | ChallengeStatus::Open) {
                     return Err("status: an imported challenge is draft or open".into());
                 }
-                store::insert_challenge(&mut conn, &data, &org.id, None).map(|_| ()).map_err(|e| format!("not stored: {e}"))
+                store::insert_challenge(&mut conn, &data, &org.id, None)
+                    .map(|_| ())
+                    .map_err(|e| format!("not stored: {e}"))
             }
             ImportKind::Solutions => {
                 let input: SolutionInput = json::from_value(value).map_err(describe)?;
@@ -144,7 +200,9 @@ pub fn run(pool: &DbPool, kind: ImportKind, path: &Path, org_id: &str) -> anyhow
                 if data.status == SolutionStatus::Archived {
                     return Err("status: an imported solution is draft or published".into());
                 }
-                store::insert_solution(&mut conn, &data, &org.id, None).map(|_| ()).map_err(|e| format!("not stored: {e}"))
+                store::insert_solution(&mut conn, &data, &org.id, None)
+                    .map(|_| ())
+                    .map_err(|e| format!("not stored: {e}"))
             }
         });
         match outcome {

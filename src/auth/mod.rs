@@ -47,7 +47,9 @@ impl Auth {
         if self.kind() == Some(kind) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("only {kind} members can {action}")))
+            Err(ApiError::Forbidden(format!(
+                "only {kind} members can {action}"
+            )))
         }
     }
 
@@ -55,7 +57,9 @@ impl Auth {
         if self.user.org_role == "admin" || self.is_platform_admin() {
             Ok(())
         } else {
-            Err(ApiError::forbidden("only an administrator of the organisation can do this"))
+            Err(ApiError::forbidden(
+                "only an administrator of the organisation can do this",
+            ))
         }
     }
 
@@ -63,7 +67,9 @@ impl Auth {
         if self.is_platform_admin() {
             Ok(())
         } else {
-            Err(ApiError::forbidden("only platform administrators can do this"))
+            Err(ApiError::forbidden(
+                "only platform administrators can do this",
+            ))
         }
     }
 }
@@ -84,7 +90,11 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
 
 /// Loads the user behind a token whose signature is already checked; `None` when the
 /// token was revoked or expired, or the user is gone or disabled.
-pub fn load_session(conn: &mut crate::db::DbConn, user_id: &str, jti: &str) -> QueryResult<Option<Auth>> {
+pub fn load_session(
+    conn: &mut crate::db::DbConn,
+    user_id: &str,
+    jti: &str,
+) -> QueryResult<Option<Auth>> {
     let live = auth_tokens::table
         .filter(auth_tokens::jti.eq(jti))
         .filter(auth_tokens::user_id.eq(user_id))
@@ -117,8 +127,9 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
         .clone();
-    let claims = token::verify(state.config.jwt_secret.expose(), &token)
-        .ok_or_else(|| ApiError::Unauthorized("the session token is invalid or expired; log in again".into()))?;
+    let claims = token::verify(state.config.jwt_secret.expose(), &token).ok_or_else(|| {
+        ApiError::Unauthorized("the session token is invalid or expired; log in again".into())
+    })?;
     let auth = state
         .db(move |conn| Ok(load_session(conn, &claims.sub, &claims.jti)?))
         .await?;
@@ -137,9 +148,9 @@ impl FromRequest for Auth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            authenticate(req)
-                .await?
-                .ok_or_else(|| ApiError::Unauthorized("log in first: this needs a session token".into()))
+            authenticate(req).await?.ok_or_else(|| {
+                ApiError::Unauthorized("log in first: this needs a session token".into())
+            })
         })
     }
 }

@@ -57,7 +57,12 @@ pub fn verify(secret: &str, token: &str) -> Option<Claims> {
     validation.set_audience(&[AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     validation.leeway = 5;
-    let data = decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation).ok()?;
+    let data = decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .ok()?;
     // `iat` and `jti` are required by the type; an `iat` in the future is forged or skewed.
     if data.claims.iat > Utc::now().timestamp() + 60 || data.claims.jti.is_empty() {
         return None;
@@ -92,7 +97,13 @@ mod tests {
         let now = Utc::now().timestamp();
         let partial = encode(
             &Header::new(Algorithm::HS256),
-            &Partial { iss: ISSUER, aud: AUDIENCE, sub: "u", iat: now, exp: now + 3600 },
+            &Partial {
+                iss: ISSUER,
+                aud: AUDIENCE,
+                sub: "u",
+                iat: now,
+                exp: now + 3600,
+            },
             &EncodingKey::from_secret(SECRET.as_bytes()),
         )
         .expect("encode");
@@ -100,7 +111,14 @@ mod tests {
 
         let expired = encode(
             &Header::new(Algorithm::HS256),
-            &Claims { iss: ISSUER.into(), aud: AUDIENCE.into(), sub: "u".into(), jti: "j".into(), iat: now - 7200, exp: now - 3600 },
+            &Claims {
+                iss: ISSUER.into(),
+                aud: AUDIENCE.into(),
+                sub: "u".into(),
+                jti: "j".into(),
+                iat: now - 7200,
+                exp: now - 3600,
+            },
             &EncodingKey::from_secret(SECRET.as_bytes()),
         )
         .expect("encode");

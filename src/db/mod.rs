@@ -2,8 +2,8 @@
 //! time from `DATABASE_URL`, an r2d2 pool, and the embedded migrations of both backends.
 
 pub mod models;
-pub mod store;
 pub mod schema;
+pub mod store;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;

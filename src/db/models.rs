@@ -145,3 +145,17 @@ pub struct AuditEntry {
     pub details: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = matches)]
+pub struct Match {
+    pub id: String,
+    pub challenge_id: String,
+    pub solution_id: String,
+    pub score: f64,
+    pub rank: i32,
+    pub explanation: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -41,7 +41,12 @@ pub fn audit(
 }
 
 /// The stored row for checked data; `existing` keeps id, owner and history.
-pub fn challenge_row(data: &ChallengeData, organization_id: &str, created_by: Option<&str>, existing: Option<&Challenge>) -> Challenge {
+pub fn challenge_row(
+    data: &ChallengeData,
+    organization_id: &str,
+    created_by: Option<&str>,
+    existing: Option<&Challenge>,
+) -> Challenge {
     let at = now();
     let opened_at = match existing.and_then(|e| e.opened_at) {
         Some(t) => Some(t),
@@ -75,26 +80,65 @@ pub fn challenge_row(data: &ChallengeData, organization_id: &str, created_by: Op
     }
 }
 
-pub fn insert_challenge(conn: &mut DbConn, data: &ChallengeData, organization_id: &str, actor: Option<&str>) -> QueryResult<Challenge> {
+pub fn insert_challenge(
+    conn: &mut DbConn,
+    data: &ChallengeData,
+    organization_id: &str,
+    actor: Option<&str>,
+) -> QueryResult<Challenge> {
     let row = challenge_row(data, organization_id, actor, None);
     conn.transaction(|conn| {
-        diesel::insert_into(challenges::table).values(&row).execute(conn)?;
-        audit(conn, "challenge", &row.id, "created", None, Some(&row.status), actor)?;
+        diesel::insert_into(challenges::table)
+            .values(&row)
+            .execute(conn)?;
+        audit(
+            conn,
+            "challenge",
+            &row.id,
+            "created",
+            None,
+            Some(&row.status),
+            actor,
+        )?;
         Ok(row)
     })
 }
 
-pub fn update_challenge(conn: &mut DbConn, existing: &Challenge, data: &ChallengeData, actor: Option<&str>) -> QueryResult<Challenge> {
+pub fn update_challenge(
+    conn: &mut DbConn,
+    existing: &Challenge,
+    data: &ChallengeData,
+    actor: Option<&str>,
+) -> QueryResult<Challenge> {
     let row = challenge_row(data, &existing.organization_id, actor, Some(existing));
     conn.transaction(|conn| {
-        diesel::update(challenges::table.find(&row.id)).set(&row).execute(conn)?;
-        let action = if existing.status != row.status { "status_changed" } else { "edited" };
-        audit(conn, "challenge", &row.id, action, Some(&existing.status), Some(&row.status), actor)?;
+        diesel::update(challenges::table.find(&row.id))
+            .set(&row)
+            .execute(conn)?;
+        let action = if existing.status != row.status {
+            "status_changed"
+        } else {
+            "edited"
+        };
+        audit(
+            conn,
+            "challenge",
+            &row.id,
+            action,
+            Some(&existing.status),
+            Some(&row.status),
+            actor,
+        )?;
         Ok(row)
     })
 }
 
-pub fn solution_row(data: &SolutionData, organization_id: &str, created_by: Option<&str>, existing: Option<&Solution>) -> Solution {
+pub fn solution_row(
+    data: &SolutionData,
+    organization_id: &str,
+    created_by: Option<&str>,
+    existing: Option<&Solution>,
+) -> Solution {
     let at = now();
     let published_at = match existing.and_then(|e| e.published_at) {
         Some(t) => Some(t),
@@ -124,21 +168,55 @@ pub fn solution_row(data: &SolutionData, organization_id: &str, created_by: Opti
     }
 }
 
-pub fn insert_solution(conn: &mut DbConn, data: &SolutionData, organization_id: &str, actor: Option<&str>) -> QueryResult<Solution> {
+pub fn insert_solution(
+    conn: &mut DbConn,
+    data: &SolutionData,
+    organization_id: &str,
+    actor: Option<&str>,
+) -> QueryResult<Solution> {
     let row = solution_row(data, organization_id, actor, None);
     conn.transaction(|conn| {
-        diesel::insert_into(solutions::table).values(&row).execute(conn)?;
-        audit(conn, "solution", &row.id, "created", None, Some(&row.status), actor)?;
+        diesel::insert_into(solutions::table)
+            .values(&row)
+            .execute(conn)?;
+        audit(
+            conn,
+            "solution",
+            &row.id,
+            "created",
+            None,
+            Some(&row.status),
+            actor,
+        )?;
         Ok(row)
     })
 }
 
-pub fn update_solution(conn: &mut DbConn, existing: &Solution, data: &SolutionData, actor: Option<&str>) -> QueryResult<Solution> {
+pub fn update_solution(
+    conn: &mut DbConn,
+    existing: &Solution,
+    data: &SolutionData,
+    actor: Option<&str>,
+) -> QueryResult<Solution> {
     let row = solution_row(data, &existing.organization_id, actor, Some(existing));
     conn.transaction(|conn| {
-        diesel::update(solutions::table.find(&row.id)).set(&row).execute(conn)?;
-        let action = if existing.status != row.status { "status_changed" } else { "edited" };
-        audit(conn, "solution", &row.id, action, Some(&existing.status), Some(&row.status), actor)?;
+        diesel::update(solutions::table.find(&row.id))
+            .set(&row)
+            .execute(conn)?;
+        let action = if existing.status != row.status {
+            "status_changed"
+        } else {
+            "edited"
+        };
+        audit(
+            conn,
+            "solution",
+            &row.id,
+            action,
+            Some(&existing.status),
+            Some(&row.status),
+            actor,
+        )?;
         Ok(row)
     })
 }

@@ -102,7 +102,14 @@ impl fmt::Display for DemoSummary {
     }
 }
 
-fn org(kind: &str, name: &str, country: &str, region: Option<String>, website: Option<String>, description: &str) -> Organization {
+fn org(
+    kind: &str,
+    name: &str,
+    country: &str,
+    region: Option<String>,
+    website: Option<String>,
+    description: &str,
+) -> Organization {
     let at = now();
     Organization {
         id: new_id(),
@@ -150,7 +157,10 @@ pub fn load(pool: &DbPool) -> anyhow::Result<DemoSummary> {
         logins.push((format!("company ({})", c.name), c.contact.email.clone()));
     }
     for c in &demo.clusters {
-        logins.push((format!("coordinator ({})", c.name), c.coordinator.email.clone()));
+        logins.push((
+            format!("coordinator ({})", c.name),
+            c.coordinator.email.clone(),
+        ));
     }
     let mut conn = pool.get()?;
     let present = users::table
@@ -158,48 +168,105 @@ pub fn load(pool: &DbPool) -> anyhow::Result<DemoSummary> {
         .count()
         .get_result::<i64>(&mut conn)?;
     if present > 0 {
-        return Ok(DemoSummary { created: false, logins, counts: (0, 0, 0) });
+        return Ok(DemoSummary {
+            created: false,
+            logins,
+            counts: (0, 0, 0),
+        });
     }
     let hash = crate::auth::password::hash_password(DEMO_PASSWORD)?;
     let counts = conn.transaction(|conn| insert(conn, &demo, &hash))?;
-    Ok(DemoSummary { created: true, logins, counts })
+    Ok(DemoSummary {
+        created: true,
+        logins,
+        counts,
+    })
 }
 
 fn insert(conn: &mut DbConn, demo: &Demo, hash: &str) -> anyhow::Result<(usize, usize, usize)> {
     let mut orgs = 0;
-    let platform = org("cluster", crate::cli::PLATFORM_ORG, "DK", None, None, "The operators of this cleanmatch installation.");
-    diesel::insert_into(organizations::table).values(&platform).execute(conn)?;
-    let admin = Contact { email: DEMO_ADMIN_EMAIL.into(), name: "Demo platform admin".into() };
-    diesel::insert_into(users::table).values(user(&platform.id, &admin, hash, true)).execute(conn)?;
+    let platform = org(
+        "cluster",
+        crate::cli::PLATFORM_ORG,
+        "DK",
+        None,
+        None,
+        "The operators of this cleanmatch installation.",
+    );
+    diesel::insert_into(organizations::table)
+        .values(&platform)
+        .execute(conn)?;
+    let admin = Contact {
+        email: DEMO_ADMIN_EMAIL.into(),
+        name: "Demo platform admin".into(),
+    };
+    diesel::insert_into(users::table)
+        .values(user(&platform.id, &admin, hash, true))
+        .execute(conn)?;
 
     let mut cluster_ids = std::collections::HashMap::new();
     for c in &demo.clusters {
-        let row = org("cluster", &c.name, &c.country, c.region.clone(), c.website.clone(), &c.description);
-        diesel::insert_into(organizations::table).values(&row).execute(conn)?;
-        diesel::insert_into(users::table).values(user(&row.id, &c.coordinator, hash, false)).execute(conn)?;
+        let row = org(
+            "cluster",
+            &c.name,
+            &c.country,
+            c.region.clone(),
+            c.website.clone(),
+            &c.description,
+        );
+        diesel::insert_into(organizations::table)
+            .values(&row)
+            .execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(user(&row.id, &c.coordinator, hash, false))
+            .execute(conn)?;
         cluster_ids.insert(c.key.clone(), row.id);
         orgs += 1;
     }
     let mut city_ids = std::collections::HashMap::new();
     for c in &demo.cities {
-        let mut row = org("city", &c.name, &c.country, c.region.clone(), c.website.clone(), &c.description);
+        let mut row = org(
+            "city",
+            &c.name,
+            &c.country,
+            c.region.clone(),
+            c.website.clone(),
+            &c.description,
+        );
         row.population = c.population;
         row.networks = list_to_json(&c.networks);
-        diesel::insert_into(organizations::table).values(&row).execute(conn)?;
-        diesel::insert_into(users::table).values(user(&row.id, &c.contact, hash, false)).execute(conn)?;
+        diesel::insert_into(organizations::table)
+            .values(&row)
+            .execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(user(&row.id, &c.contact, hash, false))
+            .execute(conn)?;
         city_ids.insert(c.key.clone(), row.id);
         orgs += 1;
     }
     let mut solutions = 0;
     for c in &demo.companies {
-        let mut row = org("company", &c.name, &c.country, c.region.clone(), c.website.clone(), &c.description);
+        let mut row = org(
+            "company",
+            &c.name,
+            &c.country,
+            c.region.clone(),
+            c.website.clone(),
+            &c.description,
+        );
         row.size_band = c.size_band.clone();
-        diesel::insert_into(organizations::table).values(&row).execute(conn)?;
+        diesel::insert_into(organizations::table)
+            .values(&row)
+            .execute(conn)?;
         let contact = user(&row.id, &c.contact, hash, false);
-        diesel::insert_into(users::table).values(&contact).execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(&contact)
+            .execute(conn)?;
         orgs += 1;
         for key in &c.clusters {
-            let cluster_id = cluster_ids.get(key).with_context(|| format!("demo company {} names unknown cluster {key}", c.name))?;
+            let cluster_id = cluster_ids
+                .get(key)
+                .with_context(|| format!("demo company {} names unknown cluster {key}", c.name))?;
             diesel::insert_into(cluster_memberships::table)
                 .values(ClusterMembership {
                     id: new_id(),
@@ -213,14 +280,18 @@ fn insert(conn: &mut DbConn, demo: &Demo, hash: &str) -> anyhow::Result<(usize, 
                 .execute(conn)?;
         }
         for s in &c.solutions {
-            let data = SolutionData::parse(s.clone()).map_err(|e| anyhow::anyhow!("demo solution {:?}: {e}", s.title))?;
+            let data = SolutionData::parse(s.clone())
+                .map_err(|e| anyhow::anyhow!("demo solution {:?}: {e}", s.title))?;
             store::insert_solution(conn, &data, &row.id, Some(&contact.id))?;
             solutions += 1;
         }
     }
     for ch in &demo.challenges {
-        let city_id = city_ids.get(&ch.city).with_context(|| format!("demo challenge names unknown city {}", ch.city))?;
-        let data = ChallengeData::parse(ch.input.clone()).map_err(|e| anyhow::anyhow!("demo challenge {:?}: {e}", ch.input.title))?;
+        let city_id = city_ids
+            .get(&ch.city)
+            .with_context(|| format!("demo challenge names unknown city {}", ch.city))?;
+        let data = ChallengeData::parse(ch.input.clone())
+            .map_err(|e| anyhow::anyhow!("demo challenge {:?}: {e}", ch.input.title))?;
         store::insert_challenge(conn, &data, city_id, None)?;
     }
     Ok((orgs, demo.challenges.len(), solutions))

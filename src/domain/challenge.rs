@@ -33,7 +33,12 @@ impl ChallengeStatus {
         self == to
             || matches!(
                 (self, to),
-                (Draft, Open) | (Open, Closed) | (Closed, Open) | (Open, Awarded) | (Closed, Awarded) | (Open, Draft)
+                (Draft, Open)
+                    | (Open, Closed)
+                    | (Closed, Open)
+                    | (Open, Awarded)
+                    | (Closed, Awarded)
+                    | (Open, Draft)
             )
     }
 }
@@ -106,16 +111,21 @@ impl ChallengeData {
         let sectors = c.sectors("sectors", input.sectors);
         let plan_name = c.optional_text("plan_name", input.plan_name, 200);
         let action_reference = c.optional_text("action_reference", input.action_reference, 100);
-        let target_year = c.int_range("target_year", input.target_year, 2000, 2100).map(|y| y as i32);
+        let target_year = c
+            .int_range("target_year", input.target_year, 2000, 2100)
+            .map(|y| y as i32);
         let baseline_tco2e = c.non_negative("baseline_tco2e", input.baseline_tco2e);
-        let target_reduction_tco2e = c.non_negative("target_reduction_tco2e", input.target_reduction_tco2e);
+        let target_reduction_tco2e =
+            c.non_negative("target_reduction_tco2e", input.target_reduction_tco2e);
         if let (Some(base), Some(target)) = (baseline_tco2e, target_reduction_tco2e) {
             if target > base {
                 c.fail("target_reduction_tco2e", "must not exceed baseline_tco2e");
             }
         }
-        let budget_min_eur = c.int_range("budget_min_eur", input.budget_min_eur, 0, 1_000_000_000_000);
-        let budget_max_eur = c.int_range("budget_max_eur", input.budget_max_eur, 0, 1_000_000_000_000);
+        let budget_min_eur =
+            c.int_range("budget_min_eur", input.budget_min_eur, 0, 1_000_000_000_000);
+        let budget_max_eur =
+            c.int_range("budget_max_eur", input.budget_max_eur, 0, 1_000_000_000_000);
         if let (Some(min), Some(max)) = (budget_min_eur, budget_max_eur) {
             if min > max {
                 c.fail("budget_min_eur", "must not exceed budget_max_eur");
@@ -131,7 +141,12 @@ impl ChallengeData {
             .date("response_deadline", input.response_deadline)
             .map(|d| d.format("%Y-%m-%d").to_string());
         let status = c
-            .code("status", input.status, ChallengeStatus::parse, ChallengeStatus::codes)
+            .code(
+                "status",
+                input.status,
+                ChallengeStatus::parse,
+                ChallengeStatus::codes,
+            )
             .unwrap_or(ChallengeStatus::Draft);
         let language = language
             .unwrap_or_else(|| detect_language(&format!("{title}\n{summary}\n{description}")));

@@ -29,7 +29,13 @@ impl Check {
     }
 
     /// Trimmed text of `min..=max` characters.
-    pub fn required_text(&mut self, field: &str, v: Option<String>, min: usize, max: usize) -> String {
+    pub fn required_text(
+        &mut self,
+        field: &str,
+        v: Option<String>,
+        min: usize,
+        max: usize,
+    ) -> String {
         match trimmed(v) {
             None => {
                 self.fail(field, "is required");
@@ -56,7 +62,9 @@ impl Check {
         } else if n > max {
             self.fail(field, format!("must be at most {max} characters"));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.fail(field, "must not contain control characters");
         }
     }
@@ -114,7 +122,10 @@ impl Check {
         if is_country_code(&s) {
             Some(s)
         } else {
-            self.fail(field, format!("{s:?} is not an ISO 3166-1 alpha-2 country code"));
+            self.fail(
+                field,
+                format!("{s:?} is not an ISO 3166-1 alpha-2 country code"),
+            );
             None
         }
     }
@@ -149,7 +160,7 @@ impl Check {
 
     pub fn non_negative(&mut self, field: &str, v: Option<f64>) -> Option<f64> {
         let x = v?;
-        if x.is_finite() && x >= 0.0 && x <= 1e12 {
+        if x.is_finite() && (0.0..=1e12).contains(&x) {
             Some(x)
         } else {
             self.fail(field, "must be a number of at least 0");
@@ -197,7 +208,10 @@ impl Check {
             && s.len() > 10
             && !s.contains(char::is_whitespace);
         if !ok {
-            self.fail(field, "must be a web address starting with https:// or http://");
+            self.fail(
+                field,
+                "must be a web address starting with https:// or http://",
+            );
         }
         Some(s)
     }
@@ -238,10 +252,16 @@ mod tests {
         let mut c = Check::new();
         assert_eq!(c.country("c", Some("dk".into())).as_deref(), Some("DK"));
         assert_eq!(
-            c.sectors("s", Some(vec!["energy".into(), "energy".into(), "water".into()])),
+            c.sectors(
+                "s",
+                Some(vec!["energy".into(), "energy".into(), "water".into()])
+            ),
             vec![Sector::Energy, Sector::Water]
         );
-        assert_eq!(c.email("e", Some(" Ana@City.Example ".into())), "ana@city.example");
+        assert_eq!(
+            c.email("e", Some(" Ana@City.Example ".into())),
+            "ana@city.example"
+        );
         assert!(c.finish(()).is_ok());
     }
 }

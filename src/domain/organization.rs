@@ -46,7 +46,10 @@ impl OrganizationData {
         let kind = match c.code(&f("kind"), input.kind, OrgKind::parse, OrgKind::codes) {
             Some(k) => k,
             None => {
-                c.fail(&f("kind"), format!("is required: one of {}", OrgKind::codes()));
+                c.fail(
+                    &f("kind"),
+                    format!("is required: one of {}", OrgKind::codes()),
+                );
                 OrgKind::Company
             }
         };
@@ -54,12 +57,22 @@ impl OrganizationData {
         let country = c.required_country(&f("country"), input.country);
         let region = c.optional_text(&f("region"), input.region, 100);
         let website = c.url(&f("website"), input.website);
-        let description = c.optional_text(&f("description"), input.description, 5000).unwrap_or_default();
+        let description = c
+            .optional_text(&f("description"), input.description, 5000)
+            .unwrap_or_default();
         let population = c.int_range(&f("population"), input.population, 0, 100_000_000);
         let networks = c.tags(&f("networks"), input.networks, 20);
-        let size_band = c.code(&f("size_band"), input.size_band, SizeBand::parse, SizeBand::codes);
+        let size_band = c.code(
+            &f("size_band"),
+            input.size_band,
+            SizeBand::parse,
+            SizeBand::codes,
+        );
         if kind != OrgKind::City && (population.is_some() || !networks.is_empty()) {
-            c.fail(&f("population"), "population and networks are for cities only");
+            c.fail(
+                &f("population"),
+                "population and networks are for cities only",
+            );
         }
         if kind != OrgKind::Company && size_band.is_some() {
             c.fail(&f("size_band"), "size_band is for companies only");

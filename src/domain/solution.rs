@@ -19,7 +19,15 @@ codes!(
 impl SolutionStatus {
     pub fn can_move_to(self, to: SolutionStatus) -> bool {
         use SolutionStatus::*;
-        self == to || matches!((self, to), (Draft, Published) | (Draft, Archived) | (Published, Archived) | (Archived, Published) | (Published, Draft))
+        self == to
+            || matches!(
+                (self, to),
+                (Draft, Published)
+                    | (Draft, Archived)
+                    | (Published, Archived)
+                    | (Archived, Published)
+                    | (Published, Draft)
+            )
     }
 }
 
@@ -88,13 +96,19 @@ impl SolutionData {
         for raw in input.countries.unwrap_or_default() {
             let code = raw.trim().to_ascii_uppercase();
             if !is_country_code(&code) {
-                c.fail("countries", format!("{raw:?} is not an ISO 3166-1 alpha-2 country code"));
+                c.fail(
+                    "countries",
+                    format!("{raw:?} is not an ISO 3166-1 alpha-2 country code"),
+                );
             } else if !countries.contains(&code) {
                 countries.push(code);
             }
         }
         if !global && countries.is_empty() {
-            c.fail("countries", "give at least one country served, or set global to true");
+            c.fail(
+                "countries",
+                "give at least one country served, or set global to true",
+            );
         }
         let reference_deployments = c
             .optional_text("reference_deployments", input.reference_deployments, 5000)
@@ -102,11 +116,19 @@ impl SolutionData {
         let claimed_reduction = c
             .optional_text("claimed_reduction", input.claimed_reduction, 1000)
             .unwrap_or_default();
-        let claimed_reduction_tco2e = c.non_negative("claimed_reduction_tco2e", input.claimed_reduction_tco2e);
-        let price_model = c.optional_text("price_model", input.price_model, 200).unwrap_or_default();
+        let claimed_reduction_tco2e =
+            c.non_negative("claimed_reduction_tco2e", input.claimed_reduction_tco2e);
+        let price_model = c
+            .optional_text("price_model", input.price_model, 200)
+            .unwrap_or_default();
         let language = c.language("language", input.language);
         let status = c
-            .code("status", input.status, SolutionStatus::parse, SolutionStatus::codes)
+            .code(
+                "status",
+                input.status,
+                SolutionStatus::parse,
+                SolutionStatus::codes,
+            )
             .unwrap_or(SolutionStatus::Draft);
         let language = language
             .unwrap_or_else(|| detect_language(&format!("{title}\n{summary}\n{description}")));
@@ -164,10 +186,17 @@ mod tests {
         };
         let errors = SolutionData::parse(input.clone()).expect_err("no countries");
         assert!(errors.0.contains_key("countries"));
-        let ok = SolutionData::parse(SolutionInput { global: Some(true), ..input.clone() }).expect("global");
+        let ok = SolutionData::parse(SolutionInput {
+            global: Some(true),
+            ..input.clone()
+        })
+        .expect("global");
         assert!(ok.global);
-        let ok = SolutionData::parse(SolutionInput { countries: Some(vec!["dk".into(), "DK".into(), "se".into()]), ..input })
-            .expect("listed");
+        let ok = SolutionData::parse(SolutionInput {
+            countries: Some(vec!["dk".into(), "DK".into(), "se".into()]),
+            ..input
+        })
+        .expect("listed");
         assert_eq!(ok.countries, vec!["DK", "SE"]);
     }
 }

@@ -44,8 +44,15 @@ fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
             let message = inner.to_string();
             // "unknown field `x`" and "missing field `x`" name the field themselves.
             let field = match (message.find('`'), path.as_str()) {
-                (Some(start), "." | "") if message.starts_with("unknown field") || message.starts_with("missing field") => {
-                    message[start + 1..].split('`').next().unwrap_or("body").to_owned()
+                (Some(start), "." | "")
+                    if message.starts_with("unknown field")
+                        || message.starts_with("missing field") =>
+                {
+                    message[start + 1..]
+                        .split('`')
+                        .next()
+                        .unwrap_or("body")
+                        .to_owned()
                 }
                 (_, "." | "") => "body".to_owned(),
                 (_, p) => p.to_owned(),
@@ -61,13 +68,28 @@ fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
 
 /// Applies a JSON merge patch (RFC 7396, one level deep) to the input form of a stored
 /// record, so that a patched record is checked by the same parser as a new one.
+/// Keys in `required` may be changed but not removed (`null`).
 pub fn merge_patch<T: Serialize + DeserializeOwned>(
     stored: &T,
     patch: serde_json::Map<String, serde_json::Value>,
+    required: &[&str],
 ) -> Result<T, ApiError> {
+    let mut removed = FieldErrors::new();
+    for key in required {
+        if patch.get(*key).is_some_and(serde_json::Value::is_null) {
+            removed.add(*key, "cannot be removed; give a value");
+        }
+    }
+    if !removed.is_empty() {
+        return Err(ApiError::Validation(removed));
+    }
     let mut merged = match serde_json::to_value(stored) {
         Ok(serde_json::Value::Object(map)) => map,
-        _ => return Err(ApiError::Internal(anyhow::anyhow!("stored record is not an object"))),
+        _ => {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "stored record is not an object"
+            )))
+        }
     };
     for (key, value) in patch {
         merged.insert(key, value);
@@ -88,7 +110,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            })
             .unwrap_or(false);
         let declared_length = req
             .headers()

@@ -7,15 +7,17 @@ pub mod openapi;
 use actix_web::{web, HttpResponse, Route};
 use diesel::prelude::*;
 use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa::OpenApi;
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// A resource whose unmatched methods answer 405 in the error shape.
 fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(|| async { ApiError::MethodNotAllowed.into_response() }))
+    web::resource(path).default_service(web::to(|| async {
+        ApiError::MethodNotAllowed.into_response()
+    }))
 }
 
 trait IntoResponse {
@@ -82,7 +84,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(organizations::get))
                         .route(web::patch().to(organizations::patch)),
                 )
-                .service(resource("/admin/organizations/{id}/verify").route(web::post().to(organizations::verify))),
+                .service(
+                    resource("/admin/organizations/{id}/verify")
+                        .route(web::post().to(organizations::verify)),
+                ),
         );
 }
 
@@ -108,7 +113,9 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         })
         .await;
     match answered {
-        Ok(_) => HttpResponse::Ok().json(HealthOut { status: "ok".into() }),
+        Ok(_) => HttpResponse::Ok().json(HealthOut {
+            status: "ok".into(),
+        }),
         Err(e) => {
             tracing::warn!(error = ?e, "health check: the database does not answer");
             HttpResponse::ServiceUnavailable().json(ErrorBody {

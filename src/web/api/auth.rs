@@ -67,7 +67,12 @@ pub struct TokenOut {
 }
 
 /// Issues a token and records its id, so that it can be revoked.
-pub fn start_session(conn: &mut DbConn, secret: &str, ttl_hours: i64, user_id: &str) -> Result<token::Issued, ApiError> {
+pub fn start_session(
+    conn: &mut DbConn,
+    secret: &str,
+    ttl_hours: i64,
+    user_id: &str,
+) -> Result<token::Issued, ApiError> {
     let issued = token::issue(secret, user_id, ttl_hours)?;
     diesel::insert_into(auth_tokens::table)
         .values(AuthToken {
@@ -82,14 +87,20 @@ pub fn start_session(conn: &mut DbConn, secret: &str, ttl_hours: i64, user_id: &
 }
 
 /// Creates an organisation with its first user as administrator.
-pub fn create_account(conn: &mut DbConn, reg: &Registration, password_hash: String) -> Result<(User, Organization), ApiError> {
+pub fn create_account(
+    conn: &mut DbConn,
+    reg: &Registration,
+    password_hash: String,
+) -> Result<(User, Organization), ApiError> {
     conn.transaction(|conn| {
         let taken = users::table
             .filter(users::email.eq(&reg.email))
             .count()
             .get_result::<i64>(conn)?;
         if taken > 0 {
-            return Err(ApiError::conflict("an account with this e-mail address exists already"));
+            return Err(ApiError::conflict(
+                "an account with this e-mail address exists already",
+            ));
         }
         let at = now();
         let o = &reg.organization;
@@ -108,7 +119,9 @@ pub fn create_account(conn: &mut DbConn, reg: &Registration, password_hash: Stri
             created_at: at,
             updated_at: at,
         };
-        diesel::insert_into(organizations::table).values(&org).execute(conn)?;
+        diesel::insert_into(organizations::table)
+            .values(&org)
+            .execute(conn)?;
         let user = User {
             id: new_id(),
             organization_id: org.id.clone(),
@@ -124,7 +137,9 @@ pub fn create_account(conn: &mut DbConn, reg: &Registration, password_hash: Stri
             created_at: at,
             updated_at: at,
         };
-        diesel::insert_into(users::table).values(&user).execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(&user)
+            .execute(conn)?;
         Ok((user, org))
     })
 }
@@ -133,7 +148,10 @@ pub fn create_account(conn: &mut DbConn, reg: &Registration, password_hash: Stri
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
     request_body = RegisterInput,
     responses((status = 201, body = RegisteredOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterInput>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    body: JsonBody<RegisterInput>,
+) -> Result<HttpResponse, ApiError> {
     let reg = Registration::parse(body.0)?;
     let plain = reg.password.clone();
     let hash = web::block(move || password::hash_password(&plain)).await??;
@@ -159,9 +177,15 @@ pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterInput>)
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginInput,
     responses((status = 200, body = TokenOut), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: JsonBody<LoginInput>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: JsonBody<LoginInput>,
+) -> Result<HttpResponse, ApiError> {
     let mut c = Check::new();
-    let email = c.required_text("email", body.0.email, 1, 254).to_lowercase();
+    let email = c
+        .required_text("email", body.0.email, 1, 254)
+        .to_lowercase();
     let given = body.0.password.unwrap_or_default();
     if given.is_empty() {
         c.fail("password", "is required");
@@ -204,7 +228,9 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: JsonBody<
     let Some(user) = user.filter(|_| ok) else {
         state.failed_logins_by_account.record_failure(&account_key);
         state.failed_logins_by_address.record_failure(&address_key);
-        return Err(ApiError::Unauthorized("wrong e-mail address or password".into()));
+        return Err(ApiError::Unauthorized(
+            "wrong e-mail address or password".into(),
+        ));
     };
     state.failed_logins_by_account.reset(&account_key);
     let secret = state.config.jwt_secret.expose().to_owned();

@@ -51,14 +51,23 @@ impl ChallengeFilter {
         let mut c = Check::new();
         let sector = c.code("sector", p.sector, Sector::parse, Sector::codes);
         let country = c.country("country", p.country);
-        let status = c.code("status", p.status, ChallengeStatus::parse, ChallengeStatus::codes);
+        let status = c.code(
+            "status",
+            p.status,
+            ChallengeStatus::parse,
+            ChallengeStatus::codes,
+        );
         let mine = matches!(p.mine.as_deref(), Some("true" | "1"));
         let q = c.optional_text("q", p.q, 200);
         let mut organization_id = p.organization_id.filter(|s| !s.trim().is_empty());
         if mine {
             match viewer {
                 Some(auth) => organization_id = Some(auth.org.id.clone()),
-                None => return Err(ApiError::Unauthorized("log in to list your own challenges".into())),
+                None => {
+                    return Err(ApiError::Unauthorized(
+                        "log in to list your own challenges".into(),
+                    ))
+                }
             }
         }
         c.finish(ChallengeFilter {
@@ -77,7 +86,11 @@ impl ChallengeFilter {
         let mut query = challenges::table.into_boxed();
         if !self.viewer_is_admin {
             query = match &self.viewer_org {
-                Some(org) => query.filter(challenges::status.ne("draft").or(challenges::organization_id.eq(org))),
+                Some(org) => query.filter(
+                    challenges::status
+                        .ne("draft")
+                        .or(challenges::organization_id.eq(org)),
+                ),
                 None => query.filter(challenges::status.ne("draft")),
             };
         }
@@ -87,7 +100,9 @@ impl ChallengeFilter {
                 lower(challenges::title)
                     .like(pattern.clone())
                     .escape('\\')
-                    .or(lower(challenges::summary).like(pattern.clone()).escape('\\'))
+                    .or(lower(challenges::summary)
+                        .like(pattern.clone())
+                        .escape('\\'))
                     .or(lower(challenges::description).like(pattern).escape('\\')),
             );
         }
@@ -110,7 +125,12 @@ impl ChallengeFilter {
     }
 
     /// One page of matching challenges, newest first, and the total.
-    pub fn run(&self, conn: &mut DbConn, page: i64, per_page: i64) -> QueryResult<(Vec<(Challenge, Organization)>, i64)> {
+    pub fn run(
+        &self,
+        conn: &mut DbConn,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<(Vec<(Challenge, Organization)>, i64)> {
         let total = self.query().count().get_result::<i64>(conn)?;
         let rows: Vec<Challenge> = self
             .query()
@@ -124,7 +144,10 @@ impl ChallengeFilter {
 }
 
 /// Pairs challenges with their cities, in one query.
-pub fn with_owners(conn: &mut DbConn, rows: Vec<Challenge>) -> QueryResult<Vec<(Challenge, Organization)>> {
+pub fn with_owners(
+    conn: &mut DbConn,
+    rows: Vec<Challenge>,
+) -> QueryResult<Vec<(Challenge, Organization)>> {
     let ids: Vec<&String> = rows.iter().map(|c| &c.organization_id).collect();
     let orgs: Vec<Organization> = organizations::table
         .filter(organizations::id.eq_any(ids))
@@ -140,7 +163,11 @@ pub fn with_owners(conn: &mut DbConn, rows: Vec<Challenge>) -> QueryResult<Vec<(
 }
 
 /// A challenge the viewer may see (drafts only by their city and admins), or 404.
-pub fn load_visible(conn: &mut DbConn, id: &str, viewer: Option<&Auth>) -> Result<(Challenge, Organization), ApiError> {
+pub fn load_visible(
+    conn: &mut DbConn,
+    id: &str,
+    viewer: Option<&Auth>,
+) -> Result<(Challenge, Organization), ApiError> {
     let found = challenges::table
         .inner_join(organizations::table)
         .filter(challenges::id.eq(id))
@@ -148,16 +175,26 @@ pub fn load_visible(conn: &mut DbConn, id: &str, viewer: Option<&Auth>) -> Resul
         .first::<(Challenge, Organization)>(conn)
         .optional()?;
     match found {
-        Some((c, o)) if c.status != "draft" || viewer.is_some_and(|a| a.may_act_for(&c.organization_id)) => Ok((c, o)),
+        Some((c, o))
+            if c.status != "draft" || viewer.is_some_and(|a| a.may_act_for(&c.organization_id)) =>
+        {
+            Ok((c, o))
+        }
         _ => Err(ApiError::not_found("challenge")),
     }
 }
 
 /// A challenge the caller may change: 404 if it is hidden from them, 403 if only readable.
-fn load_owned(conn: &mut DbConn, id: &str, auth: &Auth) -> Result<(Challenge, Organization), ApiError> {
+fn load_owned(
+    conn: &mut DbConn,
+    id: &str,
+    auth: &Auth,
+) -> Result<(Challenge, Organization), ApiError> {
     let (c, o) = load_visible(conn, id, Some(auth))?;
     if !auth.may_act_for(&c.organization_id) {
-        return Err(ApiError::forbidden("only the city that posted this challenge can change it"));
+        return Err(ApiError::forbidden(
+            "only the city that posted this challenge can change it",
+        ));
     }
     Ok((c, o))
 }
@@ -165,11 +202,17 @@ fn load_owned(conn: &mut DbConn, id: &str, auth: &Auth) -> Result<(Challenge, Or
 /// Browse challenges (drafts only for their own city).
 #[utoipa::path(get, path = "/api/v1/challenges", tag = "challenges", params(ChallengeListParams),
     responses((status = 200, body = Page<ChallengeOut>), (status = 422, body = ErrorBody)))]
-pub async fn list(state: web::Data<AppState>, auth: MaybeAuth, params: web::Query<ChallengeListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: MaybeAuth,
+    params: web::Query<ChallengeListParams>,
+) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let (page, per_page) = paging(params.page.as_deref(), params.per_page.as_deref())?;
     let filter = ChallengeFilter::parse(params, auth.0.as_ref())?;
-    let (rows, total) = state.db(move |conn| Ok(filter.run(conn, page, per_page)?)).await?;
+    let (rows, total) = state
+        .db(move |conn| Ok(filter.run(conn, page, per_page)?))
+        .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|(c, o)| ChallengeOut::new(c, o)).collect(),
         total,
@@ -182,7 +225,11 @@ pub async fn list(state: web::Data<AppState>, auth: MaybeAuth, params: web::Quer
 #[utoipa::path(post, path = "/api/v1/challenges", tag = "challenges", request_body = ChallengeInput,
     responses((status = 201, body = ChallengeOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<ChallengeInput>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<ChallengeInput>,
+) -> Result<HttpResponse, ApiError> {
     auth.require_kind(OrgKind::City, "post challenges")?;
     let data = ChallengeData::parse(body.0)?;
     if !matches!(data.status, ChallengeStatus::Draft | ChallengeStatus::Open) {
@@ -200,9 +247,15 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Chall
 /// Read one challenge.
 #[utoipa::path(get, path = "/api/v1/challenges/{id}", tag = "challenges",
     responses((status = 200, body = ChallengeOut), (status = 404, body = ErrorBody)))]
-pub async fn get(state: web::Data<AppState>, auth: MaybeAuth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    auth: MaybeAuth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (c, o) = state.db(move |conn| load_visible(conn, &id, auth.0.as_ref())).await?;
+    let (c, o) = state
+        .db(move |conn| load_visible(conn, &id, auth.0.as_ref()))
+        .await?;
     Ok(HttpResponse::Ok().json(ChallengeOut::new(&c, &o)))
 }
 
@@ -220,7 +273,19 @@ pub async fn patch(
     let out = state
         .db(move |conn| {
             let (existing, org) = load_owned(conn, &id, &auth)?;
-            let merged = merge_patch(&ChallengeInput::from_stored(&existing), body.0)?;
+            let merged = merge_patch(
+                &ChallengeInput::from_stored(&existing),
+                body.0,
+                &[
+                    "title",
+                    "summary",
+                    "description",
+                    "sectors",
+                    "stage",
+                    "language",
+                    "status",
+                ],
+            )?;
             let data = ChallengeData::parse(merged)?;
             let from = ChallengeStatus::parse(&existing.status).unwrap_or(ChallengeStatus::Draft);
             if !from.can_move_to(data.status) {
@@ -241,18 +306,33 @@ pub async fn patch(
 #[utoipa::path(delete, path = "/api/v1/challenges/{id}", tag = "challenges",
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn delete(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
         .db(move |conn| {
             let (existing, _) = load_owned(conn, &id, &auth)?;
             if existing.status != "draft" {
-                return Err(ApiError::conflict("only drafts can be deleted; close the challenge instead"));
+                return Err(ApiError::conflict(
+                    "only drafts can be deleted; close the challenge instead",
+                ));
             }
             conn.transaction(|conn| {
-                diesel::delete(responses::table.filter(responses::challenge_id.eq(&id))).execute(conn)?;
+                diesel::delete(responses::table.filter(responses::challenge_id.eq(&id)))
+                    .execute(conn)?;
                 diesel::delete(challenges::table.find(&id)).execute(conn)?;
-                store::audit(conn, "challenge", &id, "deleted", Some("draft"), None, Some(&auth.user.id))
+                store::audit(
+                    conn,
+                    "challenge",
+                    &id,
+                    "deleted",
+                    Some("draft"),
+                    None,
+                    Some(&auth.user.id),
+                )
             })?;
             Ok(())
         })

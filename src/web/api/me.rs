@@ -61,16 +61,27 @@ pub async fn put_notifications(
     body: JsonBody<NotificationsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut c = Check::new();
-    let mode = c.code("mode", body.0.mode, NotificationMode::parse, NotificationMode::codes);
+    let mode = c.code(
+        "mode",
+        body.0.mode,
+        NotificationMode::parse,
+        NotificationMode::codes,
+    );
     if mode.is_none() {
-        c.fail("mode", format!("is required: one of {}", NotificationMode::codes()));
+        c.fail(
+            "mode",
+            format!("is required: one of {}", NotificationMode::codes()),
+        );
     }
     let mode = c.finish(mode)?.unwrap_or(NotificationMode::Instant);
     let user_id = auth.user.id.clone();
     state
         .db(move |conn| {
             diesel::update(users::table.find(&user_id))
-                .set((users::notification_mode.eq(mode.as_str()), users::updated_at.eq(now())))
+                .set((
+                    users::notification_mode.eq(mode.as_str()),
+                    users::updated_at.eq(now()),
+                ))
                 .execute(conn)?;
             Ok(())
         })

@@ -207,7 +207,10 @@ pub fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), 
         Some(p) => match p.parse::<i64>() {
             Ok(n) if (1..=PER_PAGE_MAX).contains(&n) => n,
             _ => {
-                errors.add("per_page", format!("must be a whole number from 1 to {PER_PAGE_MAX}"));
+                errors.add(
+                    "per_page",
+                    format!("must be a whole number from 1 to {PER_PAGE_MAX}"),
+                );
                 PER_PAGE_DEFAULT
             }
         },

@@ -26,7 +26,10 @@ fn load(conn: &mut crate::db::DbConn, id: &str) -> Result<Organization, ApiError
 /// An organisation's public profile.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations",
     responses((status = 200, body = OrganizationOut), (status = 404, body = ErrorBody)))]
-pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let org = state.db(move |conn| load(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(OrganizationOut::from(&org)))
@@ -47,13 +50,23 @@ pub async fn patch(
         .db(move |conn| {
             let existing = load(conn, &id)?;
             if !auth.may_act_for(&existing.id) {
-                return Err(ApiError::forbidden("only members of this organisation can change it"));
+                return Err(ApiError::forbidden(
+                    "only members of this organisation can change it",
+                ));
             }
             auth.require_org_admin()?;
-            if body.0.get("kind").is_some_and(|k| k.as_str() != Some(existing.kind.as_str())) {
+            if body
+                .0
+                .get("kind")
+                .is_some_and(|k| k.as_str() != Some(existing.kind.as_str()))
+            {
                 return Err(ApiError::field("kind", "cannot change after registration"));
             }
-            let merged = merge_patch(&OrganizationInput::from_stored(&existing), body.0)?;
+            let merged = merge_patch(
+                &OrganizationInput::from_stored(&existing),
+                body.0,
+                &["kind", "name", "country"],
+            )?;
             let data = OrganizationData::parse(merged)?;
             let row = Organization {
                 name: data.name,
@@ -67,7 +80,9 @@ pub async fn patch(
                 updated_at: now(),
                 ..existing
             };
-            diesel::update(organizations::table.find(&row.id)).set(&row).execute(conn)?;
+            diesel::update(organizations::table.find(&row.id))
+                .set(&row)
+                .execute(conn)?;
             Ok(OrganizationOut::from(&row))
         })
         .await?;
@@ -78,7 +93,11 @@ pub async fn patch(
 #[utoipa::path(post, path = "/api/v1/admin/organizations/{id}/verify", tag = "organizations",
     responses((status = 200, body = OrganizationOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn verify(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn verify(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.require_platform_admin()?;
     let id = id.into_inner();
     let out = state
@@ -86,9 +105,20 @@ pub async fn verify(state: web::Data<AppState>, auth: Auth, id: web::Path<String
             let mut org = load(conn, &id)?;
             conn.transaction(|conn| {
                 diesel::update(organizations::table.find(&id))
-                    .set((organizations::verified.eq(true), organizations::updated_at.eq(now())))
+                    .set((
+                        organizations::verified.eq(true),
+                        organizations::updated_at.eq(now()),
+                    ))
                     .execute(conn)?;
-                store::audit(conn, "organization", &id, "verified", None, None, Some(&auth.user.id))
+                store::audit(
+                    conn,
+                    "organization",
+                    &id,
+                    "verified",
+                    None,
+                    None,
+                    Some(&auth.user.id),
+                )
             })?;
             org.verified = true;
             Ok(OrganizationOut::from(&org))

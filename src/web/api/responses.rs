@@ -88,16 +88,25 @@ pub async fn create(
                 .first::<Solution>(conn)
                 .optional()?
                 .filter(|s| s.organization_id == auth.org.id)
-                .ok_or_else(|| ApiError::field("solution_id", "is not one of your company's solutions"))?;
+                .ok_or_else(|| {
+                    ApiError::field("solution_id", "is not one of your company's solutions")
+                })?;
             if solution.status != "published" {
-                return Err(ApiError::field("solution_id", "publish the solution before responding with it"));
+                return Err(ApiError::field(
+                    "solution_id",
+                    "publish the solution before responding with it",
+                ));
             }
             if challenge.status != "open" {
-                return Err(ApiError::conflict("this challenge is not open for responses"));
+                return Err(ApiError::conflict(
+                    "this challenge is not open for responses",
+                ));
             }
             if let Some(deadline) = &challenge.response_deadline {
                 if now().format("%Y-%m-%d").to_string().as_str() > deadline.as_str() {
-                    return Err(ApiError::conflict(format!("the response deadline ({deadline}) has passed")));
+                    return Err(ApiError::conflict(format!(
+                        "the response deadline ({deadline}) has passed"
+                    )));
                 }
             }
             let at = now();
@@ -119,10 +128,22 @@ pub async fn create(
                     .count()
                     .get_result::<i64>(conn)?;
                 if exists > 0 {
-                    return Err(ApiError::conflict("you have already responded to this challenge with this solution"));
+                    return Err(ApiError::conflict(
+                        "you have already responded to this challenge with this solution",
+                    ));
                 }
-                diesel::insert_into(responses::table).values(&response).execute(conn)?;
-                store::audit(conn, "response", &response.id, "created", None, Some("submitted"), Some(&auth.user.id))?;
+                diesel::insert_into(responses::table)
+                    .values(&response)
+                    .execute(conn)?;
+                store::audit(
+                    conn,
+                    "response",
+                    &response.id,
+                    "created",
+                    None,
+                    Some("submitted"),
+                    Some(&auth.user.id),
+                )?;
                 Ok(())
             })?;
             Ok(ResponseOut::new(&response, &solution, &auth.org))
@@ -140,27 +161,42 @@ pub struct ResponseList {
 #[utoipa::path(get, path = "/api/v1/challenges/{id}/responses", tag = "responses",
     responses((status = 200, body = ResponseList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let challenge_id = id.into_inner();
     let items = state
         .db(move |conn| {
             let (challenge, _) = super::challenges::load_visible(conn, &challenge_id, Some(&auth))?;
             let mut query = responses::table
                 .inner_join(solutions::table)
-                .inner_join(organizations::table.on(organizations::id.eq(responses::organization_id)))
+                .inner_join(
+                    organizations::table.on(organizations::id.eq(responses::organization_id)),
+                )
                 .filter(responses::challenge_id.eq(&challenge.id))
                 .into_boxed();
             if !auth.may_act_for(&challenge.organization_id) {
                 if auth.kind() != Some(OrgKind::Company) {
-                    return Err(ApiError::forbidden("only the challenge's city and responding companies can read responses"));
+                    return Err(ApiError::forbidden(
+                        "only the challenge's city and responding companies can read responses",
+                    ));
                 }
                 query = query.filter(responses::organization_id.eq(auth.org.id.clone()));
             }
             let rows = query
                 .order(responses::created_at.asc())
-                .select((Response::as_select(), Solution::as_select(), Organization::as_select()))
+                .select((
+                    Response::as_select(),
+                    Solution::as_select(),
+                    Organization::as_select(),
+                ))
                 .load::<(Response, Solution, Organization)>(conn)?;
-            Ok(rows.iter().map(|(r, s, o)| ResponseOut::new(r, s, o)).collect::<Vec<_>>())
+            Ok(rows
+                .iter()
+                .map(|(r, s, o)| ResponseOut::new(r, s, o))
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(HttpResponse::Ok().json(ResponseList { items }))

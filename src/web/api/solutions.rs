@@ -52,23 +52,40 @@ impl SolutionFilter {
         let mut c = Check::new();
         let sector = c.code("sector", p.sector, Sector::parse, Sector::codes);
         let country = c.country("country", p.country);
-        let trl_min = match p.trl_min.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let trl_min = match p
+            .trl_min
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(t) => match t.parse::<i64>() {
                 Ok(n) => c.trl("trl_min", Some(n)),
                 Err(_) => {
-                    c.fail("trl_min", "must be a technology readiness level from 1 to 9");
+                    c.fail(
+                        "trl_min",
+                        "must be a technology readiness level from 1 to 9",
+                    );
                     None
                 }
             },
         };
-        let status = c.code("status", p.status, SolutionStatus::parse, SolutionStatus::codes);
+        let status = c.code(
+            "status",
+            p.status,
+            SolutionStatus::parse,
+            SolutionStatus::codes,
+        );
         let q = c.optional_text("q", p.q, 200);
         let mut organization_id = p.organization_id.filter(|s| !s.trim().is_empty());
         if matches!(p.mine.as_deref(), Some("true" | "1")) {
             match viewer {
                 Some(auth) => organization_id = Some(auth.org.id.clone()),
-                None => return Err(ApiError::Unauthorized("log in to list your own solutions".into())),
+                None => {
+                    return Err(ApiError::Unauthorized(
+                        "log in to list your own solutions".into(),
+                    ))
+                }
             }
         }
         c.finish(SolutionFilter {
@@ -88,7 +105,11 @@ impl SolutionFilter {
         let mut query = solutions::table.into_boxed();
         if !self.viewer_is_admin {
             query = match &self.viewer_org {
-                Some(org) => query.filter(solutions::status.eq("published").or(solutions::organization_id.eq(org))),
+                Some(org) => query.filter(
+                    solutions::status
+                        .eq("published")
+                        .or(solutions::organization_id.eq(org)),
+                ),
                 None => query.filter(solutions::status.eq("published")),
             };
         }
@@ -106,7 +127,11 @@ impl SolutionFilter {
             query = query.filter(solutions::sectors.like(format!("%\"{}\"%", sector.as_str())));
         }
         if let Some(country) = &self.country {
-            query = query.filter(solutions::global.eq(true).or(solutions::countries.like(format!("%\"{country}\"%"))));
+            query = query.filter(
+                solutions::global
+                    .eq(true)
+                    .or(solutions::countries.like(format!("%\"{country}\"%"))),
+            );
         }
         if let Some(trl) = self.trl_min {
             query = query.filter(solutions::trl.ge(trl));
@@ -120,7 +145,12 @@ impl SolutionFilter {
         query
     }
 
-    pub fn run(&self, conn: &mut DbConn, page: i64, per_page: i64) -> QueryResult<(Vec<(Solution, Organization)>, i64)> {
+    pub fn run(
+        &self,
+        conn: &mut DbConn,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<(Vec<(Solution, Organization)>, i64)> {
         let total = self.query().count().get_result::<i64>(conn)?;
         let rows: Vec<Solution> = self
             .query()
@@ -133,7 +163,10 @@ impl SolutionFilter {
     }
 }
 
-pub fn with_owners(conn: &mut DbConn, rows: Vec<Solution>) -> QueryResult<Vec<(Solution, Organization)>> {
+pub fn with_owners(
+    conn: &mut DbConn,
+    rows: Vec<Solution>,
+) -> QueryResult<Vec<(Solution, Organization)>> {
     let ids: Vec<&String> = rows.iter().map(|s| &s.organization_id).collect();
     let orgs: Vec<Organization> = organizations::table
         .filter(organizations::id.eq_any(ids))
@@ -149,7 +182,11 @@ pub fn with_owners(conn: &mut DbConn, rows: Vec<Solution>) -> QueryResult<Vec<(S
 }
 
 /// A solution the viewer may see (unpublished ones only by their company and admins), or 404.
-pub fn load_visible(conn: &mut DbConn, id: &str, viewer: Option<&Auth>) -> Result<(Solution, Organization), ApiError> {
+pub fn load_visible(
+    conn: &mut DbConn,
+    id: &str,
+    viewer: Option<&Auth>,
+) -> Result<(Solution, Organization), ApiError> {
     let found = solutions::table
         .inner_join(organizations::table)
         .filter(solutions::id.eq(id))
@@ -157,15 +194,26 @@ pub fn load_visible(conn: &mut DbConn, id: &str, viewer: Option<&Auth>) -> Resul
         .first::<(Solution, Organization)>(conn)
         .optional()?;
     match found {
-        Some((s, o)) if s.status == "published" || viewer.is_some_and(|a| a.may_act_for(&s.organization_id)) => Ok((s, o)),
+        Some((s, o))
+            if s.status == "published"
+                || viewer.is_some_and(|a| a.may_act_for(&s.organization_id)) =>
+        {
+            Ok((s, o))
+        }
         _ => Err(ApiError::not_found("solution")),
     }
 }
 
-fn load_owned(conn: &mut DbConn, id: &str, auth: &Auth) -> Result<(Solution, Organization), ApiError> {
+fn load_owned(
+    conn: &mut DbConn,
+    id: &str,
+    auth: &Auth,
+) -> Result<(Solution, Organization), ApiError> {
     let (s, o) = load_visible(conn, id, Some(auth))?;
     if !auth.may_act_for(&s.organization_id) {
-        return Err(ApiError::forbidden("only the company that offers this solution can change it"));
+        return Err(ApiError::forbidden(
+            "only the company that offers this solution can change it",
+        ));
     }
     Ok((s, o))
 }
@@ -173,11 +221,17 @@ fn load_owned(conn: &mut DbConn, id: &str, auth: &Auth) -> Result<(Solution, Org
 /// Browse published solutions (and the caller's own).
 #[utoipa::path(get, path = "/api/v1/solutions", tag = "solutions", params(SolutionListParams),
     responses((status = 200, body = Page<SolutionOut>), (status = 422, body = ErrorBody)))]
-pub async fn list(state: web::Data<AppState>, auth: MaybeAuth, params: web::Query<SolutionListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: MaybeAuth,
+    params: web::Query<SolutionListParams>,
+) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let (page, per_page) = paging(params.page.as_deref(), params.per_page.as_deref())?;
     let filter = SolutionFilter::parse(params, auth.0.as_ref())?;
-    let (rows, total) = state.db(move |conn| Ok(filter.run(conn, page, per_page)?)).await?;
+    let (rows, total) = state
+        .db(move |conn| Ok(filter.run(conn, page, per_page)?))
+        .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|(s, o)| SolutionOut::new(s, o)).collect(),
         total,
@@ -190,7 +244,11 @@ pub async fn list(state: web::Data<AppState>, auth: MaybeAuth, params: web::Quer
 #[utoipa::path(post, path = "/api/v1/solutions", tag = "solutions", request_body = SolutionInput,
     responses((status = 201, body = SolutionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<SolutionInput>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<SolutionInput>,
+) -> Result<HttpResponse, ApiError> {
     auth.require_kind(OrgKind::Company, "register solutions")?;
     let data = SolutionData::parse(body.0)?;
     if data.status == SolutionStatus::Archived {
@@ -208,9 +266,15 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Solut
 /// Read one solution.
 #[utoipa::path(get, path = "/api/v1/solutions/{id}", tag = "solutions",
     responses((status = 200, body = SolutionOut), (status = 404, body = ErrorBody)))]
-pub async fn get(state: web::Data<AppState>, auth: MaybeAuth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    auth: MaybeAuth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (s, o) = state.db(move |conn| load_visible(conn, &id, auth.0.as_ref())).await?;
+    let (s, o) = state
+        .db(move |conn| load_visible(conn, &id, auth.0.as_ref()))
+        .await?;
     Ok(HttpResponse::Ok().json(SolutionOut::new(&s, &o)))
 }
 
@@ -228,7 +292,19 @@ pub async fn patch(
     let out = state
         .db(move |conn| {
             let (existing, org) = load_owned(conn, &id, &auth)?;
-            let merged = merge_patch(&SolutionInput::from_stored(&existing), body.0)?;
+            let merged = merge_patch(
+                &SolutionInput::from_stored(&existing),
+                body.0,
+                &[
+                    "title",
+                    "summary",
+                    "description",
+                    "sectors",
+                    "trl",
+                    "language",
+                    "status",
+                ],
+            )?;
             let data = SolutionData::parse(merged)?;
             let from = SolutionStatus::parse(&existing.status).unwrap_or(SolutionStatus::Draft);
             if !from.can_move_to(data.status) {
@@ -249,7 +325,11 @@ pub async fn patch(
 #[utoipa::path(delete, path = "/api/v1/solutions/{id}", tag = "solutions",
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn delete(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
         .db(move |conn| {
@@ -259,11 +339,21 @@ pub async fn delete(state: web::Data<AppState>, auth: Auth, id: web::Path<String
                 .count()
                 .get_result::<i64>(conn)?;
             if existing.status != "draft" || answered > 0 {
-                return Err(ApiError::conflict("only unused drafts can be deleted; archive the solution instead"));
+                return Err(ApiError::conflict(
+                    "only unused drafts can be deleted; archive the solution instead",
+                ));
             }
             conn.transaction(|conn| {
                 diesel::delete(solutions::table.find(&id)).execute(conn)?;
-                store::audit(conn, "solution", &id, "deleted", Some("draft"), None, Some(&auth.user.id))
+                store::audit(
+                    conn,
+                    "solution",
+                    &id,
+                    "deleted",
+                    Some("draft"),
+                    None,
+                    Some(&auth.user.id),
+                )
             })?;
             Ok(())
         })

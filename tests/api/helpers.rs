@@ -1,0 +1,290 @@
+//! The test harness: every test gets its own application on a random port, with its own
+//! database (a fresh SQLite file, or a fresh PostgreSQL database on the server named by
+//! `TEST_DATABASE_URL`) and its own data directory.
+
+use cleanmatch::config::{Config, Secret};
+use cleanmatch::Application;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+/// A throw-away PostgreSQL database, dropped with the test.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{}{}", &base[..path_start], name, query)
+}
+
+/// A fresh database URL for one test, and the guard that drops a PostgreSQL one.
+pub fn fresh_database(dir: &std::path::Path) -> (String, Option<PgDatabase>) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(admin_url) => {
+            let name = format!("cm_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = PgConnection::establish(&admin_url)
+                .expect("TEST_DATABASE_URL must reach a PostgreSQL server");
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .expect("create test database");
+            (
+                with_database(&admin_url, &name),
+                Some(PgDatabase { admin_url, name }),
+            )
+        }
+        None => (
+            dir.join("cleanmatch.db").to_string_lossy().into_owned(),
+            None,
+        ),
+    }
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty())
+}
+
+pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
+    Config {
+        database_url,
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        jwt_secret: Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4().simple())),
+        token_ttl_hours: 1,
+        log_level: "warn".into(),
+        public_url: "http://127.0.0.1".into(),
+        max_body_bytes: 64 * 1024,
+        db_pool_size: 4,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (database_url, pg) = fresh_database(dir.path());
+    let app = Application::build(test_config(dir.path(), database_url.clone()))
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        database_url,
+        dir,
+        _pg: pg,
+    }
+}
+
+/// A registered user with a session.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub token: String,
+    pub user_id: String,
+    pub org_id: String,
+    pub email: String,
+    pub password: String,
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Sends a request; `body` as JSON when given. Returns the status and the JSON body
+    /// (`Value::Null` when empty or not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Registers an organisation of `kind` (city, company, cluster) in `country`.
+    pub async fn register(&self, kind: &str, name: &str, country: &str) -> Account {
+        let email = format!("{}@{}.example", uuid::Uuid::new_v4().simple(), kind);
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": email, "password": PASSWORD, "name": format!("{name} contact"),
+                       "organization": {"kind": kind, "name": name, "country": country}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register: {body}");
+        Account {
+            token: body["token"].as_str().expect("token").to_owned(),
+            user_id: body["user"]["id"].as_str().expect("user id").to_owned(),
+            org_id: body["organization"]["id"]
+                .as_str()
+                .expect("org id")
+                .to_owned(),
+            email,
+            password: PASSWORD.into(),
+        }
+    }
+
+    /// Creates a challenge from `valid_challenge()` with `overrides`; returns its id.
+    pub async fn create_challenge(&self, city: &Account, overrides: Value) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/challenges",
+                Some(&city.token),
+                merged(valid_challenge(), overrides),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create challenge: {body}");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn create_solution(&self, company: &Account, overrides: Value) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/solutions",
+                Some(&company.token),
+                merged(valid_solution(), overrides),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create solution: {body}");
+        body["id"].as_str().expect("id").to_owned()
+    }
+}
+
+/// `base` with the keys of `overrides` replaced (a `null` override removes the key).
+pub fn merged(mut base: Value, overrides: Value) -> Value {
+    if let (Some(b), Some(o)) = (base.as_object_mut(), overrides.as_object()) {
+        for (k, v) in o {
+            if v.is_null() {
+                b.remove(k);
+            } else {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    base
+}
+
+pub fn valid_challenge() -> Value {
+    json!({
+        "title": "Decarbonise the district heating network",
+        "summary": "Replace coal peak boilers with large heat pumps.",
+        "description": "The utility runs 1,200 km of district heating pipes and needs 80 MW of heat pumps by 2030.",
+        "sectors": ["energy"],
+        "plan_name": "Climate Plan 2030",
+        "action_reference": "E-2.1",
+        "target_year": 2030,
+        "baseline_tco2e": 120000.0,
+        "target_reduction_tco2e": 60000.0,
+        "budget_min_eur": 1000000,
+        "budget_max_eur": 5000000,
+        "stage": "market_dialogue",
+        "min_trl": 6,
+        "co_benefits": ["air_quality"],
+        "language": "en",
+        "response_deadline": "2099-12-31"
+    })
+}
+
+pub fn valid_solution() -> Value {
+    json!({
+        "title": "Large heat pumps for district heating",
+        "summary": "Seawater heat pumps from 5 to 50 MW.",
+        "description": "Our heat pumps lift seawater heat to 90 C for district heating networks.",
+        "sectors": ["energy"],
+        "trl": 9,
+        "countries": ["DK", "SE"],
+        "global": false,
+        "reference_deployments": "Esbjerg 2023, 70 MW",
+        "claimed_reduction": "100,000 t CO2e a year at Esbjerg",
+        "claimed_reduction_tco2e": 100000.0,
+        "price_model": "Capex plus service",
+        "language": "en",
+        "status": "published"
+    })
+}
+
+/// Asserts the error shape and returns the `fields` object.
+pub fn assert_error(
+    status: StatusCode,
+    body: &Value,
+    expected: StatusCode,
+    code: &str,
+) -> serde_json::Map<String, Value> {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body["error"]["fields"]
+        .as_object()
+        .cloned()
+        .expect("fields object")
+}

@@ -1,0 +1,11 @@
+//! One integration test binary on the real application factory.
+
+mod auth;
+mod challenges;
+mod errors;
+mod helpers;
+mod migrations;
+mod organizations;
+mod responses;
+mod solutions;
+mod tooling;
