@@ -1,0 +1,172 @@
+//! Explanations: why a hit fits, in terms a person understands without knowing BM25.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a solution and a challenge fit, with the score split into parts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// One or two plain sentences (English) summing it up.
+    pub summary: String,
+    /// Thesaurus concepts both texts mention, most telling first.
+    pub concepts: Vec<ConceptMatch>,
+    /// The strongest matching words, per field of the matched record.
+    pub terms: Vec<FieldTerms>,
+    /// True when the words matched through a translation of the query's concepts
+    /// (the two texts are in different languages).
+    pub translated: bool,
+    /// Sector overlap.
+    pub sectors: SectorFit,
+    /// Technology readiness against the challenge's minimum.
+    pub trl: TrlFit,
+    /// Countries served against the city's country.
+    pub country: CountryFit,
+    /// Days since the matched record last changed.
+    pub age_days: Option<u32>,
+    /// The score, split into parts that add up to it.
+    pub parts: ScoreParts,
+}
+
+/// A concept both sides mention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConceptMatch {
+    /// Concept id: a GEMET number ("2269") or a glossary id ("cm-solar-pv").
+    pub id: String,
+    /// Label in the reader's language where the thesaurus has one, else English.
+    pub label: String,
+    /// Share of the concept part of the score this concept brings (0..=1).
+    pub weight: f32,
+}
+
+/// Matching words in one field of the matched record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldTerms {
+    /// `title`, `summary` or `description`.
+    pub field: String,
+    /// The words as written in the query (or the concept label they came from), strongest first.
+    pub terms: Vec<String>,
+}
+
+/// Sector overlap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectorFit {
+    /// Sectors both sides have.
+    pub shared: Vec<String>,
+    /// Sectors of the query side.
+    pub wanted: Vec<String>,
+    /// Sectors of the matched record.
+    pub offered: Vec<String>,
+    /// 0..=1: share of the wanted sectors covered.
+    pub fit: f32,
+}
+
+/// TRL fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrlFit {
+    /// The solution's TRL.
+    pub solution_trl: Option<u8>,
+    /// The challenge's minimum TRL.
+    pub min_trl: Option<u8>,
+    /// 0..=1.
+    pub fit: f32,
+    /// Plain words, e.g. "TRL 8 meets the minimum of 6".
+    pub note: String,
+}
+
+/// Country fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountryFit {
+    /// The city's country.
+    pub country: Option<String>,
+    /// The solution names that country explicitly.
+    pub explicit: bool,
+    /// The solution serves every country.
+    pub global: bool,
+    /// 0..=1.
+    pub fit: f32,
+    /// Plain words.
+    pub note: String,
+}
+
+/// The score in parts (points out of 100). `total` is their sum and equals the hit's score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct ScoreParts {
+    /// Words in common (BM25F coverage of the query's words).
+    pub text: f32,
+    /// Thesaurus concepts in common, weighted by how specific they are.
+    pub concepts: f32,
+    /// Sector overlap.
+    pub sectors: f32,
+    /// TRL fit.
+    pub trl: f32,
+    /// Country fit.
+    pub country: f32,
+    /// Recently updated.
+    pub freshness: f32,
+    /// Sum of the parts: the score.
+    pub total: f32,
+}
+
+impl ScoreParts {
+    /// Rounds every part to one decimal and sets `total` to their exact sum.
+    pub(crate) fn rounded(mut self) -> ScoreParts {
+        let r = |x: f32| (x * 10.0).round() / 10.0;
+        self.text = r(self.text);
+        self.concepts = r(self.concepts);
+        self.sectors = r(self.sectors);
+        self.trl = r(self.trl);
+        self.country = r(self.country);
+        self.freshness = r(self.freshness);
+        let sum =
+            self.text + self.concepts + self.sectors + self.trl + self.country + self.freshness;
+        self.total = r(sum).clamp(0.0, 100.0);
+        self
+    }
+}
+
+fn quoted(list: &[String], max: usize) -> String {
+    let items: Vec<String> = list.iter().take(max).map(|s| format!("\"{s}\"")).collect();
+    items.join(", ")
+}
+
+/// The human sentence of an explanation.
+pub(crate) fn summary(e: &Explanation) -> String {
+    let strength = match e.parts.total {
+        t if t >= 60.0 => "Strong fit",
+        t if t >= 40.0 => "Good fit",
+        t if t >= 25.0 => "Possible fit",
+        _ => "Weak fit",
+    };
+    let mut s = format!("{strength} ({:.0}/100).", e.parts.total);
+    if !e.concepts.is_empty() {
+        let labels: Vec<String> = e.concepts.iter().map(|c| c.label.clone()).collect();
+        s.push_str(&format!(" Both are about {}.", quoted(&labels, 4)));
+    }
+    let mut words: Vec<String> = Vec::new();
+    for f in &e.terms {
+        for t in &f.terms {
+            if !words.contains(t) {
+                words.push(t.clone());
+            }
+        }
+    }
+    if !words.is_empty() {
+        if e.translated {
+            s.push_str(&format!(
+                " In its own language it mentions {}.",
+                quoted(&words, 5)
+            ));
+        } else {
+            s.push_str(&format!(" Shared words: {}.", quoted(&words, 5)));
+        }
+    }
+    if !e.sectors.shared.is_empty() {
+        s.push_str(&format!(" Same sector: {}.", e.sectors.shared.join(", ")));
+    }
+    if !e.trl.note.is_empty() {
+        s.push_str(&format!(" {}.", e.trl.note));
+    }
+    if !e.country.note.is_empty() {
+        s.push_str(&format!(" {}.", e.country.note));
+    }
+    s
+}

@@ -1,0 +1,547 @@
+//! Languages: codes, detection, and the analysis every text goes through in its own
+//! language: split into words, lower-case, drop stop words, split compounds against the
+//! thesaurus vocabulary, stem (Snowball via `frostem`, the stemmer tantivy uses);
+//! Chinese is segmented with jieba instead.
+//!
+//! Indexing and querying both call [`analyze`], so a document and a query are always
+//! analysed the same way.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+use lingua::{Language as Lingua, LanguageDetector, LanguageDetectorBuilder};
+use tantivy::tokenizer::{TokenStream, Tokenizer};
+
+/// A language the matcher analyses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    /// English
+    En,
+    /// Swedish
+    Sv,
+    /// Danish
+    Da,
+    /// Norwegian (Bokmål and Nynorsk)
+    No,
+    /// Finnish
+    Fi,
+    /// German
+    De,
+    /// Chinese (simplified)
+    Zh,
+}
+
+impl Lang {
+    /// Every supported language, in index order.
+    pub const ALL: [Lang; 7] = [
+        Lang::En,
+        Lang::Sv,
+        Lang::Da,
+        Lang::No,
+        Lang::Fi,
+        Lang::De,
+        Lang::Zh,
+    ];
+
+    /// The ISO 639-1 code used in the API ("en", "sv", "da", "no", "fi", "de", "zh").
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Sv => "sv",
+            Lang::Da => "da",
+            Lang::No => "no",
+            Lang::Fi => "fi",
+            Lang::De => "de",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// Parses a language code; accepts the usual variants ("nb", "nn", "zh-CN", "EN").
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "en" | "eng" | "en-gb" | "en-us" => Some(Lang::En),
+            "sv" | "swe" | "sv-se" | "sv-fi" => Some(Lang::Sv),
+            "da" | "dan" | "da-dk" => Some(Lang::Da),
+            "no" | "nb" | "nn" | "nor" | "nob" | "nno" | "nb-no" | "nn-no" => Some(Lang::No),
+            "fi" | "fin" | "fi-fi" => Some(Lang::Fi),
+            "de" | "deu" | "ger" | "de-de" | "de-at" | "de-ch" => Some(Lang::De),
+            "zh" | "zho" | "chi" | "zh-cn" | "zh-hans" | "cmn" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn idx(self) -> usize {
+        self as usize
+    }
+
+    pub(crate) fn from_idx(i: u64) -> Option<Lang> {
+        Lang::ALL.get(usize::try_from(i).ok()?).copied()
+    }
+
+    fn algorithm(self) -> Option<frostem::Algorithm> {
+        match self {
+            Lang::En => Some(frostem::Algorithm::English),
+            Lang::Sv => Some(frostem::Algorithm::Swedish),
+            Lang::Da => Some(frostem::Algorithm::Danish),
+            Lang::No => Some(frostem::Algorithm::Norwegian),
+            Lang::Fi => Some(frostem::Algorithm::Finnish),
+            Lang::De => Some(frostem::Algorithm::German),
+            Lang::Zh => None,
+        }
+    }
+
+    /// Compound splitting: shortest part, shortest word worth splitting, linking elements.
+    fn compounding(self) -> Option<(usize, usize, &'static [&'static str])> {
+        match self {
+            Lang::En => Some((4, 8, &[])),
+            Lang::Sv => Some((3, 6, &["s"])),
+            Lang::Da | Lang::No => Some((3, 6, &["s", "e"])),
+            Lang::Fi => Some((3, 6, &[])),
+            Lang::De => Some((3, 6, &["s", "n", "en", "es", "e", "er"])),
+            Lang::Zh => None,
+        }
+    }
+}
+
+/// Detects the language of `text` among the seven supported ones.
+///
+/// Returns the ISO 639-1 code, or `None` when the text gives no clue (empty, digits only).
+///
+/// ```
+/// assert_eq!(search_index::detect_language("Utbyggnad av fjärrvärmenätet i staden"), Some("sv"));
+/// assert_eq!(search_index::detect_language("区域供热系统改造"), Some("zh"));
+/// ```
+pub fn detect_language(text: &str) -> Option<&'static str> {
+    detect(text).map(Lang::code)
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF)
+}
+
+pub(crate) fn detect(text: &str) -> Option<Lang> {
+    let mut letters = 0usize;
+    let mut cjk = 0usize;
+    for c in text.chars().take(4000) {
+        if c.is_alphabetic() {
+            letters += 1;
+            if is_cjk(c) {
+                cjk += 1;
+            }
+        }
+    }
+    if letters == 0 {
+        return None;
+    }
+    // One Chinese character carries about as much as a short Latin word.
+    if cjk * 4 >= letters {
+        return Some(Lang::Zh);
+    }
+    // Detection cost grows with length; the first ~1000 characters decide well enough.
+    let end = text
+        .char_indices()
+        .nth(1000)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    static DETECTOR: OnceLock<LanguageDetector> = OnceLock::new();
+    let detector = DETECTOR.get_or_init(|| {
+        LanguageDetectorBuilder::from_languages(&[
+            Lingua::English,
+            Lingua::Swedish,
+            Lingua::Danish,
+            Lingua::Bokmal,
+            Lingua::Nynorsk,
+            Lingua::Finnish,
+            Lingua::German,
+            Lingua::Chinese,
+        ])
+        .build()
+    });
+    match detector.detect_language_of(&text[..end])? {
+        Lingua::English => Some(Lang::En),
+        Lingua::Swedish => Some(Lang::Sv),
+        Lingua::Danish => Some(Lang::Da),
+        Lingua::Bokmal | Lingua::Nynorsk => Some(Lang::No),
+        Lingua::Finnish => Some(Lang::Fi),
+        Lingua::German => Some(Lang::De),
+        Lingua::Chinese => Some(Lang::Zh),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// The language a record is analysed in: the one it gives, else the detected one, else English.
+pub(crate) fn resolve(given: Option<&str>, text: &str) -> Lang {
+    given
+        .and_then(Lang::from_code)
+        .or_else(|| detect(text))
+        .unwrap_or(Lang::En)
+}
+
+/// Words of the thesaurus labels of one language: the dictionary compounds are split against.
+#[derive(Default)]
+pub(crate) struct Vocab {
+    pub(crate) surface: HashSet<String>,
+    pub(crate) stems: HashSet<String>,
+}
+
+/// One analysed word: its stem, and the stems of its parts when it is a compound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WordParts {
+    pub(crate) whole: String,
+    pub(crate) parts: Vec<String>,
+    /// The word itself is a thesaurus word (then `parts` only add the concepts inside it).
+    pub(crate) known: bool,
+}
+
+impl WordParts {
+    /// The units concept labels are matched against: the parts of a compound, else the word.
+    pub(crate) fn units(&self) -> &[String] {
+        if self.known || self.parts.is_empty() {
+            std::slice::from_ref(&self.whole)
+        } else {
+            &self.parts
+        }
+    }
+}
+
+pub(crate) fn stem(lang: Lang, word: &str) -> String {
+    match lang.algorithm() {
+        Some(a) => frostem::Stemmer::new(a).stem(word).into_owned(),
+        None => word.to_string(),
+    }
+}
+
+pub(crate) fn is_stop_word(lang: Lang, word: &str) -> bool {
+    static SETS: OnceLock<[HashSet<&'static str>; 7]> = OnceLock::new();
+    let sets = SETS.get_or_init(|| Lang::ALL.map(|l| stop_words(l).iter().copied().collect()));
+    sets[lang.idx()].contains(word)
+}
+
+fn stop_words(lang: Lang) -> &'static [&'static str] {
+    match lang {
+        Lang::En => &[
+            "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "for", "from",
+            "has", "have", "in", "into", "is", "it", "its", "of", "on", "or", "our", "that", "the",
+            "their", "this", "to", "was", "we", "were", "which", "will", "with", "us", "they",
+            "these", "those", "such", "also", "more", "other", "all", "any", "than", "through",
+            "while", "who", "whose", "not", "no", "so", "if", "would", "should", "could", "may",
+            "then", "there", "them", "both", "each", "about", "over", "up", "out", "you", "your",
+            "i", "e", "g", "etc", "via", "per", "new", "use", "using",
+        ],
+        Lang::Sv => &[
+            "och", "i", "att", "det", "som", "en", "på", "är", "av", "för", "med", "till", "den",
+            "har", "de", "inte", "om", "ett", "men", "var", "sig", "så", "vi", "kan", "från",
+            "eller", "vid", "ska", "skall", "även", "samt", "genom", "under", "efter", "mot",
+            "alla", "detta", "dessa", "man", "sin", "sina", "sitt", "där", "när", "hur", "nya",
+            "ny", "nytt", "bli", "blir", "också", "mer", "mm", "t", "ex",
+        ],
+        Lang::Da => &[
+            "og", "i", "at", "det", "som", "en", "på", "er", "af", "for", "med", "til", "den",
+            "har", "de", "ikke", "om", "et", "men", "var", "sig", "så", "vi", "kan", "fra",
+            "eller", "ved", "skal", "også", "samt", "gennem", "under", "efter", "mod", "alle",
+            "dette", "disse", "man", "sin", "sine", "sit", "hvor", "når", "hvordan", "nye", "ny",
+            "nyt", "blive", "bliver", "mere", "mv", "fx",
+        ],
+        Lang::No => &[
+            "og", "i", "at", "det", "som", "en", "på", "er", "av", "for", "med", "til", "den",
+            "har", "de", "ikke", "om", "et", "ei", "men", "var", "seg", "så", "vi", "kan", "fra",
+            "eller", "ved", "skal", "også", "samt", "gjennom", "under", "etter", "mot", "alle",
+            "dette", "disse", "man", "sin", "sine", "sitt", "hvor", "når", "hvordan", "nye", "ny",
+            "nytt", "bli", "blir", "mer", "mv", "f", "eks",
+        ],
+        Lang::Fi => &[
+            "ja", "on", "ei", "se", "että", "tai", "kuin", "ovat", "oli", "olla", "sekä", "myös",
+            "mutta", "joka", "jotka", "kun", "niin", "sen", "ne", "siitä", "sitä", "tämä", "nämä",
+            "mm", "esim", "jne", "voi", "voidaan", "jo", "vain", "sekä", "kanssa", "mukaan",
+            "osalta", "avulla", "kautta",
+        ],
+        Lang::De => &[
+            "der", "die", "das", "und", "in", "im", "zu", "zum", "zur", "den", "dem", "des", "von",
+            "vom", "mit", "für", "auf", "ist", "sind", "ein", "eine", "einer", "eines", "einem",
+            "einen", "als", "auch", "an", "am", "aus", "bei", "beim", "durch", "nach", "oder",
+            "sowie", "wird", "werden", "wurde", "nicht", "sich", "es", "wir", "sie", "so", "um",
+            "über", "unter", "vor", "dass", "wie", "bis", "noch", "mehr", "z", "b", "bzw", "etc",
+            "u", "a", "usw", "neue", "neuen",
+        ],
+        Lang::Zh => &[
+            "的", "和", "与", "及", "或", "在", "了", "是", "对", "为", "等", "中", "将", "把",
+            "被", "由", "以", "并", "其", "该", "这", "那", "有", "也", "就", "都", "而", "从",
+            "到", "个", "之", "于",
+        ],
+    }
+}
+
+/// Calls `f` with every lower-cased word (a maximal run of letters and digits) of `text`.
+pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if c.is_uppercase() {
+                buf.extend(c.to_lowercase());
+            } else {
+                buf.push(c);
+            }
+        } else if !buf.is_empty() {
+            f(&buf);
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        f(&buf);
+    }
+}
+
+thread_local! {
+    static WORD_CACHE: RefCell<HashMap<(u8, String), Rc<WordParts>>> = RefCell::new(HashMap::new());
+}
+const WORD_CACHE_MAX: usize = 200_000;
+
+/// Analyses one lower-cased word, with a per-thread cache (vocabularies are Zipfian).
+pub(crate) fn analyze_word(lang: Lang, word: &str, vocab: &Vocab) -> Rc<WordParts> {
+    let key = (lang.idx() as u8, word.to_string());
+    if let Some(hit) = WORD_CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let whole = stem(lang, word);
+    let known = vocab.surface.contains(word) || vocab.stems.contains(&whole);
+    let parts = split_compound(lang, word, vocab)
+        .map(|ps| ps.iter().map(|p| stem(lang, p)).collect())
+        .unwrap_or_default();
+    let wp = Rc::new(WordParts {
+        whole,
+        parts,
+        known,
+    });
+    WORD_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= WORD_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(key, wp.clone());
+    });
+    wp
+}
+
+/// Splits a compound into parts found in the vocabulary, e.g. Swedish "fjärrvärmenätet" into
+/// "fjärrvärme" + "nätet". Every part must lie on a full decomposition of the word (with the
+/// language's linking elements between parts); among overlapping candidates the longest wins,
+/// so "kaukolämpöakku" gives "kaukolämpö" + "akku", not "kauko" + "lämpöakku".
+/// Known words are split too (a "fjernvarmenett" is still about "fjernvarme"); returns
+/// `None` for words that do not decompose.
+fn split_compound(lang: Lang, word: &str, vocab: &Vocab) -> Option<Vec<String>> {
+    let (min_part, min_word, links) = lang.compounding()?;
+    let bounds: Vec<usize> = word
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(word.len()))
+        .collect();
+    let n = bounds.len() - 1;
+    if n < min_word || word.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    // edges[i] = ends j such that word[i..j] is a vocabulary part
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ends) in edges.iter_mut().enumerate() {
+        for j in (i + min_part)..=n {
+            if i == 0 && j == n {
+                continue;
+            }
+            let s = &word[bounds[i]..bounds[j]];
+            let ok = if j == n {
+                vocab.surface.contains(s) || vocab.stems.contains(&stem(lang, s))
+            } else {
+                vocab.surface.contains(s) || vocab.stems.contains(s)
+            };
+            if ok {
+                ends.push(j);
+            }
+        }
+    }
+    // Where a next part may start after a part ending at j (directly or after a link).
+    let starts_after = |j: usize| -> Vec<usize> {
+        let mut v = vec![j];
+        for l in links {
+            if word[bounds[j]..].starts_with(l) && j + l.len() < n {
+                v.push(j + l.len());
+            }
+        }
+        v
+    };
+    let mut back = vec![false; n + 1];
+    back[n] = true;
+    for i in (0..n).rev() {
+        back[i] = edges[i]
+            .iter()
+            .any(|&j| j == n || starts_after(j).into_iter().any(|s| s < n && back[s]));
+    }
+    if !back[0] {
+        return None;
+    }
+    let mut fwd = vec![false; n + 1];
+    fwd[0] = true;
+    let mut usable: Vec<(usize, usize)> = Vec::new();
+    for i in 0..n {
+        if !fwd[i] {
+            continue;
+        }
+        for &j in &edges[i] {
+            let nexts: Vec<usize> = if j == n {
+                vec![n]
+            } else {
+                starts_after(j)
+                    .into_iter()
+                    .filter(|&s| s < n && back[s])
+                    .collect()
+            };
+            if nexts.is_empty() {
+                continue;
+            }
+            usable.push((i, j));
+            for s in nexts {
+                fwd[s] = true;
+            }
+        }
+    }
+    usable.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<(usize, usize)> = Vec::new();
+    for (i, j) in usable {
+        if chosen.iter().all(|&(a, b)| j <= a || i >= b) {
+            chosen.push((i, j));
+        }
+    }
+    if chosen.len() < 2 {
+        return None;
+    }
+    chosen.sort_unstable();
+    Some(
+        chosen
+            .into_iter()
+            .map(|(i, j)| word[bounds[i]..bounds[j]].to_string())
+            .collect(),
+    )
+}
+
+/// Analyses `text` in `lang`, calling `f(surface, parts)` for every content word in order.
+pub(crate) fn analyze(lang: Lang, text: &str, vocab: &Vocab, mut f: impl FnMut(&str, &WordParts)) {
+    if lang == Lang::Zh {
+        let mut tokenizer = tantivy_jieba::JiebaTokenizer::new();
+        let mut stream = tokenizer.token_stream(text);
+        while stream.advance() {
+            let tok = stream.token().text.to_lowercase();
+            if tok.chars().all(|c| !c.is_alphanumeric()) || is_stop_word(lang, &tok) {
+                continue;
+            }
+            let wp = WordParts {
+                whole: tok.clone(),
+                parts: Vec::new(),
+                known: false,
+            };
+            f(&tok, &wp);
+        }
+        return;
+    }
+    for_each_word(text, |w| {
+        if is_stop_word(lang, w)
+            || (w.chars().count() < 2 && !w.chars().all(|c| c.is_ascii_digit()))
+        {
+            return;
+        }
+        let wp = analyze_word(lang, w, vocab);
+        f(w, &wp);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for l in Lang::ALL {
+            assert_eq!(Lang::from_code(l.code()), Some(l));
+        }
+        assert_eq!(Lang::from_code("nb"), Some(Lang::No));
+        assert_eq!(Lang::from_code("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::from_code("fr"), None);
+    }
+
+    #[test]
+    fn detects_the_seven_languages() {
+        let cases = [
+            (
+                "Expansion of the district heating network to new housing areas",
+                "en",
+            ),
+            (
+                "Utbyggnad av fjärrvärmenätet till nya bostadsområden i kommunen",
+                "sv",
+            ),
+            (
+                "Udbygning af fjernvarmenettet til nye boligområder i kommunen",
+                "da",
+            ),
+            (
+                "Utbygging av fjernvarmenettet til nye boligområder i kommunen",
+                "no",
+            ),
+            (
+                "Kaukolämpöverkon laajentaminen uusille asuinalueille kaupungissa",
+                "fi",
+            ),
+            (
+                "Ausbau des Fernwärmenetzes für neue Wohngebiete der Stadt",
+                "de",
+            ),
+            ("扩大区域供热网络覆盖新的居住区", "zh"),
+        ];
+        for (text, code) in cases {
+            assert_eq!(detect_language(text), Some(code), "{text}");
+        }
+        assert_eq!(detect_language("1234 -- 5678"), None);
+    }
+
+    #[test]
+    fn stems_and_stop_words() {
+        assert_eq!(stem(Lang::En, "pumps"), "pump");
+        assert!(is_stop_word(Lang::De, "und"));
+        let mut words = Vec::new();
+        for_each_word("CO2-Abscheidung, Wärme/Kälte!", |w| {
+            words.push(w.to_string())
+        });
+        assert_eq!(words, ["co2", "abscheidung", "wärme", "kälte"]);
+    }
+
+    #[test]
+    fn splits_against_vocabulary_longest_first() {
+        let mut vocab = Vocab::default();
+        for w in [
+            "kauko",
+            "lämpö",
+            "akku",
+            "kaukolämpö",
+            "lämpöakku",
+            "verkko",
+        ] {
+            vocab.surface.insert(w.to_string());
+            vocab.stems.insert(stem(Lang::Fi, w));
+        }
+        let parts = split_compound(Lang::Fi, "kaukolämpöakku", &vocab);
+        assert_eq!(
+            parts,
+            Some(vec!["kaukolämpö".to_string(), "akku".to_string()])
+        );
+        // a known word is split into its known parts; its units stay the whole word
+        let wp = analyze_word(Lang::Fi, "kaukolämpö", &vocab);
+        assert!(wp.known);
+        assert_eq!(
+            wp.parts,
+            vec![stem(Lang::Fi, "kauko"), stem(Lang::Fi, "lämpö")]
+        );
+        assert_eq!(wp.units(), [stem(Lang::Fi, "kaukolämpö")]);
+        // words with an unknown piece are not split
+        assert_eq!(split_compound(Lang::Fi, "xyzxyzverkko", &vocab), None);
+    }
+}

@@ -1,0 +1,162 @@
+//! The tantivy schema: one index holds solutions and challenges (field `kind`).
+//!
+//! Text fields are indexed from pre-tokenised streams produced by [`crate::lang::analyze`]
+//! (each record in its own language), so the schema does not depend on any registered
+//! tokenizer. Bump [`SCHEMA_VERSION`] whenever the schema *or the analysis* changes: an
+//! index of another version is rebuilt by the app.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
+};
+
+use crate::Error;
+
+/// Version of schema + analysis + thesaurus; stored in every commit's payload.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub(crate) const KIND_SOLUTION: &str = "s";
+pub(crate) const KIND_CHALLENGE: &str = "c";
+/// Country term meaning "serves every country" (solutions) or "no country given" (challenges).
+pub(crate) const ANY_COUNTRY: &str = "*";
+
+/// The sector codes of SPEC.md, in bit order of the `sector_mask` fast field.
+pub const SECTORS: [&str; 10] = [
+    "energy",
+    "buildings",
+    "transport",
+    "waste",
+    "water",
+    "industry",
+    "land_use",
+    "adaptation",
+    "air_quality",
+    "cross_cutting",
+];
+
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub(crate) key: Field,
+    pub(crate) id: Field,
+    pub(crate) kind: Field,
+    pub(crate) state: Field,
+    pub(crate) lang: Field,
+    pub(crate) lang_code: Field,
+    pub(crate) title: Field,
+    pub(crate) summary: Field,
+    pub(crate) description: Field,
+    /// title + summary + description: first-stage retrieval and listings
+    pub(crate) all: Field,
+    pub(crate) concepts: Field,
+    pub(crate) sectors: Field,
+    pub(crate) sector_mask: Field,
+    pub(crate) trl: Field,
+    pub(crate) countries: Field,
+    pub(crate) country_code: Field,
+    pub(crate) updated_at: Field,
+}
+
+impl Fields {
+    pub(crate) fn text_fields(&self) -> [Field; 3] {
+        [self.title, self.summary, self.description]
+    }
+}
+
+pub(crate) fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fast_u64 = NumericOptions::default().set_fast();
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING),
+        state: b.add_text_field("state", STRING),
+        lang: b.add_u64_field("lang", fast_u64.clone()),
+        lang_code: b.add_text_field("lang_code", STRING),
+        title: b.add_text_field("title", text.clone()),
+        summary: b.add_text_field("summary", text.clone()),
+        description: b.add_text_field("description", text.clone()),
+        all: b.add_text_field("all", text.clone()),
+        concepts: b.add_text_field("concepts", text),
+        sectors: b.add_text_field("sectors", STRING),
+        sector_mask: b.add_u64_field("sector_mask", fast_u64.clone()),
+        trl: b.add_u64_field("trl", fast_u64.clone().set_indexed()),
+        countries: b.add_text_field("countries", STRING),
+        country_code: b.add_u64_field("country_code", fast_u64),
+        updated_at: b.add_i64_field("updated_at", NumericOptions::default().set_fast()),
+    };
+    (b.build(), fields)
+}
+
+/// Checks that an opened index has exactly the schema this version builds.
+pub(crate) fn check_schema(found: &Schema) -> Result<Fields, Error> {
+    let (expected, fields) = build_schema();
+    if found != &expected {
+        return Err(Error::SchemaMismatch(
+            "fields differ from this version's schema".into(),
+        ));
+    }
+    Ok(fields)
+}
+
+pub(crate) fn sector_mask(sectors: &[String]) -> u64 {
+    sectors
+        .iter()
+        .filter_map(|s| {
+            SECTORS
+                .iter()
+                .position(|x| x.eq_ignore_ascii_case(s.trim()))
+        })
+        .fold(0, |m, i| m | (1 << i))
+}
+
+pub(crate) fn sector_names(mask: u64) -> Vec<String> {
+    SECTORS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, s)| (*s).to_string())
+        .collect()
+}
+
+/// Normalised ISO 3166-1 alpha-2 code ("se" -> "SE"); `None` if it is not two letters.
+pub(crate) fn country(code: &str) -> Option<String> {
+    let c = code.trim().to_ascii_uppercase();
+    (c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())).then_some(c)
+}
+
+pub(crate) fn country_code(code: &str) -> u64 {
+    country(code)
+        .map(|c| c.bytes().fold(0u64, |acc, b| acc * 256 + u64::from(b)))
+        .unwrap_or(0)
+}
+
+pub(crate) fn country_from_code(code: u64) -> Option<String> {
+    if code == 0 {
+        return None;
+    }
+    let hi = u8::try_from(code / 256).ok()?;
+    let lo = u8::try_from(code % 256).ok()?;
+    Some(String::from_utf8_lossy(&[hi, lo]).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sector_mask_round_trip() {
+        let m = sector_mask(&["energy".into(), "Water".into(), "nonsense".into()]);
+        assert_eq!(sector_names(m), ["energy", "water"]);
+    }
+
+    #[test]
+    fn country_codes() {
+        assert_eq!(country_from_code(country_code("se")), Some("SE".into()));
+        assert_eq!(country_code("Sweden"), 0);
+    }
+}

@@ -1,0 +1,428 @@
+//! Behaviour tests of the whole matcher (index + ranking + explanations).
+
+use crate::*;
+
+fn sol(id: &str, lang: &str, title: &str, description: &str, sectors: &[&str]) -> SolutionDoc {
+    SolutionDoc {
+        id: id.into(),
+        title: title.into(),
+        summary: String::new(),
+        description: description.into(),
+        sectors: sectors.iter().map(|s| s.to_string()).collect(),
+        trl: Some(8),
+        countries: vec![],
+        global: true,
+        language: Some(lang.into()),
+        published: true,
+        updated_at: 1_700_000_000,
+    }
+}
+
+fn chal(id: &str, lang: &str, title: &str, description: &str, sectors: &[&str]) -> ChallengeDoc {
+    ChallengeDoc {
+        id: id.into(),
+        title: title.into(),
+        summary: String::new(),
+        description: description.into(),
+        sectors: sectors.iter().map(|s| s.to_string()).collect(),
+        min_trl: None,
+        country: Some("SE".into()),
+        language: Some(lang.into()),
+        status: "open".into(),
+        updated_at: 1_700_000_000,
+    }
+}
+
+/// A small multilingual index with distractors.
+fn fixture() -> MatchIndex {
+    let idx = MatchIndex::create_in_ram().expect("index");
+    let docs = [
+        sol("en-dh", "en", "District heating networks", "We design and operate district heating networks that deliver heat from waste heat and large heat pumps to city buildings.", &["energy"]),
+        sol("da-fv", "da", "Fjernvarme til byen", "Vi leverer fjernvarme og fjernvarmeanlæg til kommuner, med overskudsvarme fra industrien.", &["energy"]),
+        sol("en-ev", "en", "EV charging for fleets", "Charging stations and charging infrastructure for electric buses and municipal fleets.", &["transport"]),
+        sol("en-water", "en", "Leak detection for water utilities", "Acoustic sensors find leaks in drinking water pipes.", &["water"]),
+        sol("de-pv", "de", "Photovoltaik für Schulen", "Wir planen Photovoltaikanlagen auf kommunalen Dächern.", &["energy", "buildings"]),
+        sol("en-roof", "en", "Green roofs", "Green roofs and living roofs for stormwater management in dense cities.", &["buildings", "adaptation"]),
+    ];
+    for d in &docs {
+        idx.upsert_solution(d).expect("upsert");
+    }
+    idx.commit("w1").expect("commit");
+    idx
+}
+
+fn ids(hits: &[Hit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+#[test]
+fn swedish_challenge_finds_english_district_heating() {
+    let idx = fixture();
+    let ch = chal(
+        "c1",
+        "sv",
+        "Fjärrvärme i nya bostadsområden",
+        "Kommunen vill ansluta nya bostadsområden till fjärrvärmenätet.",
+        &["energy"],
+    );
+    let hits = idx.match_challenge(&ch, 5, "sv").expect("match");
+    let pos = ids(&hits)
+        .iter()
+        .position(|i| *i == "en-dh")
+        .expect("found");
+    assert!(pos <= 1, "{:?}", ids(&hits));
+    let hit = &hits[pos];
+    let dh = hit
+        .explanation
+        .concepts
+        .iter()
+        .find(|c| c.id == "2269")
+        .expect("district heating concept explained");
+    // label in the reader's language
+    assert_eq!(dh.label, "fjärrvärme");
+}
+
+#[test]
+fn chinese_challenge_finds_danish_fjernvarme() {
+    let idx = fixture();
+    let ch = chal(
+        "c2",
+        "zh",
+        "区域供热改造",
+        "城市计划扩大区域供热，利用工业余热。",
+        &["energy"],
+    );
+    let hits = idx.match_challenge(&ch, 5, "zh").expect("match");
+    assert!(ids(&hits).contains(&"da-fv"), "{:?}", ids(&hits));
+    let hit = hits.iter().find(|h| h.id == "da-fv").expect("hit");
+    assert!(hit
+        .explanation
+        .concepts
+        .iter()
+        .any(|c| c.label == "区域供热"));
+    // the unrelated water solution is not suggested above it
+    let water = ids(&hits).iter().position(|i| *i == "en-water");
+    let fv = ids(&hits).iter().position(|i| *i == "da-fv");
+    assert!(water.is_none() || water > fv);
+}
+
+#[test]
+fn hard_filters_trl_country_published() {
+    let idx = MatchIndex::create_in_ram().expect("index");
+    let mut low = sol(
+        "low-trl",
+        "en",
+        "EV charging",
+        "Charging stations for electric buses.",
+        &["transport"],
+    );
+    low.trl = Some(4);
+    let mut elsewhere = sol(
+        "elsewhere",
+        "en",
+        "EV charging",
+        "Charging stations for electric buses.",
+        &["transport"],
+    );
+    elsewhere.global = false;
+    elsewhere.countries = vec!["DE".into()];
+    let mut draft = sol(
+        "draft",
+        "en",
+        "EV charging",
+        "Charging stations for electric buses.",
+        &["transport"],
+    );
+    draft.published = false;
+    let mut here = sol(
+        "here",
+        "en",
+        "EV charging",
+        "Charging stations for electric buses.",
+        &["transport"],
+    );
+    here.global = false;
+    here.countries = vec!["se".into()];
+    let unknown_trl = SolutionDoc {
+        id: "unknown-trl".into(),
+        trl: None,
+        ..here.clone()
+    };
+    for d in [&low, &elsewhere, &draft, &here, &unknown_trl] {
+        idx.upsert_solution(d).expect("upsert");
+    }
+    idx.commit("w").expect("commit");
+    let mut ch = chal(
+        "c",
+        "en",
+        "Charging for electric buses",
+        "We need charging stations for our electric buses.",
+        &["transport"],
+    );
+    ch.min_trl = Some(6);
+    let hits = idx.match_challenge(&ch, 10, "en").expect("match");
+    assert_eq!(ids(&hits), ["here"]);
+    assert!(hits[0].explanation.country.explicit);
+    assert_eq!(hits[0].explanation.trl.fit, 1.0);
+    // without a minimum and a country, all published ones come back
+    ch.min_trl = None;
+    ch.country = None;
+    let hits = idx.match_challenge(&ch, 10, "en").expect("match");
+    let mut got = ids(&hits);
+    got.sort_unstable();
+    assert_eq!(got, ["elsewhere", "here", "low-trl", "unknown-trl"]);
+}
+
+#[test]
+fn solution_side_filters_open_challenges() {
+    let idx = MatchIndex::create_in_ram().expect("index");
+    let open = chal(
+        "open",
+        "en",
+        "Charging for electric buses",
+        "Charging stations for buses.",
+        &["transport"],
+    );
+    let closed = ChallengeDoc {
+        id: "closed".into(),
+        status: "closed".into(),
+        ..open.clone()
+    };
+    let strict = ChallengeDoc {
+        id: "strict".into(),
+        min_trl: Some(9),
+        ..open.clone()
+    };
+    let abroad = ChallengeDoc {
+        id: "abroad".into(),
+        country: Some("CN".into()),
+        ..open.clone()
+    };
+    for c in [&open, &closed, &strict, &abroad] {
+        idx.upsert_challenge(c).expect("upsert");
+    }
+    idx.commit("w").expect("commit");
+    let mut s = sol(
+        "s",
+        "en",
+        "EV charging for buses",
+        "Charging stations for electric buses.",
+        &["transport"],
+    );
+    s.global = false;
+    s.countries = vec!["SE".into()];
+    let hits = idx.match_solution(&s, 10, "en").expect("match");
+    assert_eq!(ids(&hits), ["open"]);
+    s.global = true;
+    let hits = idx.match_solution(&s, 10, "en").expect("match");
+    let mut got = ids(&hits);
+    got.sort_unstable();
+    assert_eq!(got, ["abroad", "open"]);
+}
+
+#[test]
+fn update_and_delete() {
+    let idx = fixture();
+    let ch = chal(
+        "c",
+        "en",
+        "Charging for electric buses",
+        "Charging stations for electric buses.",
+        &["transport"],
+    );
+    assert_eq!(
+        ids(&idx.match_challenge(&ch, 1, "en").expect("match")),
+        ["en-ev"]
+    );
+    // re-upsert the EV solution as something else: it no longer matches
+    idx.upsert_solution(&sol(
+        "en-ev",
+        "en",
+        "Soil sensors",
+        "Soil moisture sensors for farms.",
+        &["land_use"],
+    ))
+    .expect("upsert");
+    idx.commit("w2").expect("commit");
+    assert!(!ids(&idx.match_challenge(&ch, 10, "en").expect("match")).contains(&"en-ev"));
+    let (found, total) = idx
+        .search_solutions("soil", &SolutionFilter::default(), 0, 10)
+        .expect("search");
+    assert_eq!((found, total), (vec!["en-ev".to_string()], 1));
+    // delete
+    idx.delete_solution("en-dh").expect("delete");
+    idx.commit("w3").expect("commit");
+    let sv = chal(
+        "c1",
+        "sv",
+        "Fjärrvärme",
+        "Utbyggnad av fjärrvärmenätet.",
+        &["energy"],
+    );
+    assert!(!ids(&idx.match_challenge(&sv, 10, "en").expect("match")).contains(&"en-dh"));
+    assert_eq!(idx.num_docs(), 5);
+    idx.clear().expect("clear");
+    idx.commit("w4").expect("commit");
+    assert_eq!(idx.num_docs(), 0);
+}
+
+#[test]
+fn scores_are_bounded_stable_and_add_up() {
+    let idx = fixture();
+    let ch = chal(
+        "c1",
+        "en",
+        "District heating with heat pumps",
+        "Expand district heating using large heat pumps and waste heat.",
+        &["energy"],
+    );
+    let a = idx.match_challenge(&ch, 10, "en").expect("match");
+    let b = idx.match_challenge(&ch, 10, "en").expect("match");
+    assert_eq!(a, b);
+    assert_eq!(a[0].id, "en-dh");
+    for h in &a {
+        assert!((0.0..=100.0).contains(&h.score));
+        let p = h.explanation.parts;
+        let sum = p.text + p.concepts + p.sectors + p.trl + p.country + p.freshness;
+        assert!((sum - h.score).abs() < 0.051, "{p:?}");
+        assert!(!h.explanation.summary.is_empty());
+    }
+    assert!(a.windows(2).all(|w| w[0].score >= w[1].score));
+    // a close fit scores well, and the ranking keeps its meaning when unrelated docs come
+    let top = a[0].score;
+    assert!(top > 40.0, "{top}");
+    idx.upsert_solution(&sol(
+        "noise",
+        "en",
+        "Bike lanes",
+        "Painted cycle paths.",
+        &["transport"],
+    ))
+    .expect("upsert");
+    idx.commit("w").expect("commit");
+    let c = idx.match_challenge(&ch, 10, "en").expect("match");
+    assert!((c[0].score - top).abs() < 3.0, "{} vs {top}", c[0].score);
+    // explanation mentions matched words per field
+    assert!(a[0].explanation.terms.iter().any(|f| f.field == "title"));
+    let json = serde_json::to_value(&a[0]).expect("serialize");
+    assert!(json["explanation"]["parts"]["total"].is_number());
+}
+
+#[test]
+fn listing_search_with_filters_and_paging() {
+    let idx = fixture();
+    let (all, total) = idx
+        .search_solutions("", &SolutionFilter::default(), 0, 100)
+        .expect("search");
+    assert_eq!((all.len(), total), (6, 6));
+    let (page, total) = idx
+        .search_solutions("", &SolutionFilter::default(), 4, 10)
+        .expect("search");
+    assert_eq!((page.len(), total), (2, 6));
+    let f = SolutionFilter {
+        sector: Some("energy".into()),
+        ..Default::default()
+    };
+    let (hits, total) = idx
+        .search_solutions("district heating", &f, 0, 10)
+        .expect("search");
+    assert_eq!(total, 2, "{hits:?}"); // en-dh and, through the concept, da-fv
+    assert_eq!(hits[0], "en-dh");
+    let (hits, _) = idx
+        .search_solutions("fjärrvärme", &SolutionFilter::default(), 0, 10)
+        .expect("search");
+    assert!(hits.contains(&"da-fv".to_string()) && hits.contains(&"en-dh".to_string()));
+    idx.upsert_challenge(&chal("c", "en", "Cooling", "District cooling", &["energy"]))
+        .expect("upsert");
+    idx.commit("w").expect("commit");
+    let f = ChallengeFilter {
+        status: Some("open".into()),
+        country: Some("se".into()),
+        ..Default::default()
+    };
+    assert_eq!(idx.search_challenges("", &f, 0, 10).expect("search").1, 1);
+    let f = ChallengeFilter {
+        status: Some("closed".into()),
+        ..Default::default()
+    };
+    assert_eq!(idx.search_challenges("", &f, 0, 10).expect("search").1, 0);
+}
+
+#[test]
+fn watermark_round_trip_and_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("index");
+    {
+        let (idx, state) = MatchIndex::open_or_create(&path).expect("create");
+        assert_eq!(state, OpenState::Fresh);
+        idx.upsert_solution(&sol("a", "en", "Heat pumps", "Heat pumps.", &["energy"]))
+            .expect("upsert");
+        idx.commit("db:17").expect("commit");
+        assert_eq!(idx.watermark().as_deref(), Some("db:17"));
+    }
+    {
+        let (idx, state) = MatchIndex::open_or_create(&path).expect("reopen");
+        assert_eq!(
+            state,
+            OpenState::Existing {
+                watermark: Some("db:17".into())
+            }
+        );
+        assert_eq!(idx.watermark().as_deref(), Some("db:17"));
+        assert_eq!(idx.num_docs(), 1);
+        // a second writer on the same directory is refused, not wiped
+        assert!(matches!(
+            MatchIndex::open_or_create(&path),
+            Err(Error::Locked(_))
+        ));
+    }
+    // another schema version in the payload: rebuilt
+    let meta = path.join("meta.json");
+    let text = std::fs::read_to_string(&meta).expect("meta");
+    let other = text.replace(
+        &format!("\\\"schema_version\\\":{SCHEMA_VERSION}"),
+        "\\\"schema_version\\\":999",
+    );
+    assert_ne!(text, other, "payload found in meta.json");
+    std::fs::write(&meta, other).expect("write");
+    {
+        let (idx, state) = MatchIndex::open_or_create(&path).expect("rebuild");
+        assert!(matches!(state, OpenState::Rebuilt { .. }), "{state:?}");
+        assert_eq!(idx.num_docs(), 0);
+        assert_eq!(idx.watermark(), None);
+        idx.upsert_solution(&sol("a", "en", "Heat pumps", "Heat pumps.", &["energy"]))
+            .expect("upsert");
+        idx.commit("db:18").expect("commit");
+    }
+    // corrupt meta.json: rebuilt
+    std::fs::write(&meta, "{ not json").expect("write");
+    let (_, state) = MatchIndex::open_or_create(&path).expect("rebuild");
+    assert!(matches!(state, OpenState::Rebuilt { .. }), "{state:?}");
+}
+
+#[test]
+fn explanation_labels_follow_reader_language() {
+    let idx = fixture();
+    let ch = chal(
+        "c",
+        "en",
+        "District heating",
+        "Extend district heating.",
+        &["energy"],
+    );
+    for (reader, label) in [
+        ("de", "Fernwärme"),
+        ("fi", "kaukolämmitys"),
+        ("en", "district heating"),
+        ("xx", "district heating"),
+    ] {
+        let hits = idx.match_challenge(&ch, 1, reader).expect("match");
+        let c = hits[0]
+            .explanation
+            .concepts
+            .iter()
+            .find(|c| c.id == "2269")
+            .expect("concept");
+        assert_eq!(c.label, label);
+    }
+}

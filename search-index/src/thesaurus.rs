@@ -1,0 +1,585 @@
+//! The concept thesaurus: GEMET (EEA, CC BY 2.5 DK) plus the team's cleantech glossary,
+//! both embedded, and the concept extractor built from them.
+//!
+//! Every label is analysed with the same pipeline as documents ([`crate::lang::analyze`]),
+//! so a label matches text in its own language whatever the inflection, and labels inside
+//! compounds are found because compounds are split against the label vocabulary.
+//! Chinese labels are matched on characters (longest first), independent of segmentation.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::lang::{analyze, for_each_word, is_stop_word, stem, Lang, Vocab};
+
+const GEMET: &str = include_str!("../data/gemet-labels.tsv");
+const GLOSSARY: &str = include_str!("../data/glossary.tsv");
+
+/// Credit line the product must show with the thesaurus labels.
+pub const GEMET_ATTRIBUTION: &str =
+    "GEMET - GEneral Multilingual Environmental Thesaurus, European Environment Agency (EEA), CC BY 2.5 DK";
+
+/// Longest label, in analysed units, that the extractor tries.
+const MAX_UNITS: usize = 8;
+
+pub(crate) type ConceptIdx = u32;
+
+/// One concept with its labels in every language.
+pub(crate) struct Concept {
+    pub(crate) id: String,
+    pub(crate) labels: [Vec<String>; 7],
+    pub(crate) broader: Vec<ConceptIdx>,
+    pub(crate) related: Vec<ConceptIdx>,
+    pub(crate) sectors: Vec<String>,
+    pub(crate) from_glossary: bool,
+}
+
+pub(crate) struct Thesaurus {
+    pub(crate) concepts: Vec<Concept>,
+    by_id: HashMap<String, ConceptIdx>,
+    pub(crate) vocab: [Vocab; 7],
+    keys: [HashMap<String, Vec<ConceptIdx>>; 7],
+    prefixes: [HashSet<String>; 7],
+    /// Analysed units of every label: `label_units[concept][lang]` = one unit list per label.
+    pub(crate) label_units: Vec<[Vec<Vec<String>>; 7]>,
+    zh_labels: HashMap<String, Vec<ConceptIdx>>,
+    zh_max_chars: usize,
+}
+
+/// The process-wide thesaurus, parsed and analysed on first use.
+pub(crate) fn thesaurus() -> &'static Thesaurus {
+    static T: OnceLock<Thesaurus> = OnceLock::new();
+    T.get_or_init(Thesaurus::build)
+}
+
+fn split_labels(cell: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for raw in cell.split([';', ',', '，', '；']) {
+        let mut s = String::with_capacity(raw.len());
+        let mut depth = 0usize;
+        for c in raw.chars() {
+            match c {
+                '(' | '（' => depth += 1,
+                ')' | '）' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => s.push(c),
+                _ => {}
+            }
+        }
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+struct RawRow<'a> {
+    id: &'a str,
+    labels: [&'a str; 7],
+    broader: &'a str,
+    related: &'a str,
+    sectors: &'a str,
+}
+
+fn rows(tsv: &str) -> impl Iterator<Item = RawRow<'_>> {
+    tsv.lines().skip(1).filter_map(|line| {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 8 || cols[0].trim().is_empty() {
+            return None;
+        }
+        let col = |i: usize| cols.get(i).copied().unwrap_or("").trim();
+        Some(RawRow {
+            id: col(0),
+            labels: [col(1), col(2), col(3), col(4), col(5), col(6), col(7)],
+            broader: col(8),
+            related: col(9),
+            sectors: col(11),
+        })
+    })
+}
+
+impl Thesaurus {
+    fn build() -> Thesaurus {
+        let mut concepts: Vec<Concept> = Vec::with_capacity(5400);
+        let mut by_id: HashMap<String, ConceptIdx> = HashMap::new();
+        let mut links: Vec<(String, String)> = Vec::new();
+        for (from_glossary, tsv) in [(false, GEMET), (true, GLOSSARY)] {
+            for row in rows(tsv) {
+                let idx = match by_id.get(row.id) {
+                    Some(&i) => i,
+                    None => {
+                        let i = concepts.len() as ConceptIdx;
+                        concepts.push(Concept {
+                            id: row.id.to_string(),
+                            labels: Default::default(),
+                            broader: Vec::new(),
+                            related: Vec::new(),
+                            sectors: Vec::new(),
+                            from_glossary,
+                        });
+                        by_id.insert(row.id.to_string(), i);
+                        i
+                    }
+                };
+                let c = &mut concepts[idx as usize];
+                for (l, cell) in row.labels.iter().enumerate() {
+                    if let Some(rest) = cell.strip_prefix('=') {
+                        c.labels[l] = split_labels(rest);
+                    } else {
+                        for s in split_labels(cell) {
+                            if !c.labels[l].contains(&s) {
+                                c.labels[l].push(s);
+                            }
+                        }
+                    }
+                }
+                for s in row
+                    .sectors
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    if !c.sectors.iter().any(|x| x == s) {
+                        c.sectors.push(s.to_string());
+                    }
+                }
+                links.push((
+                    row.id.to_string(),
+                    format!("{}\t{}", row.broader, row.related),
+                ));
+            }
+        }
+        for (id, rel) in links {
+            let Some(&idx) = by_id.get(&id) else { continue };
+            let (b, r) = rel.split_once('\t').unwrap_or(("", ""));
+            let resolve = |s: &str| -> Vec<ConceptIdx> {
+                s.split('|')
+                    .filter_map(|x| by_id.get(x.trim()).copied())
+                    .collect()
+            };
+            let (b, r) = (resolve(b), resolve(r));
+            let c = &mut concepts[idx as usize];
+            for x in b {
+                if x != idx && !c.broader.contains(&x) {
+                    c.broader.push(x);
+                }
+            }
+            for x in r {
+                if x != idx && !c.related.contains(&x) {
+                    c.related.push(x);
+                }
+            }
+        }
+
+        // The compound-splitting dictionary: every content word of every label.
+        let mut vocab: [Vocab; 7] = Default::default();
+        for lang in Lang::ALL {
+            if lang == Lang::Zh {
+                continue;
+            }
+            let v = &mut vocab[lang.idx()];
+            let min = if lang == Lang::En { 4 } else { 3 };
+            for c in &concepts {
+                for label in &c.labels[lang.idx()] {
+                    for_each_word(label, |w| {
+                        if w.chars().count() >= min
+                            && !is_stop_word(lang, w)
+                            && !w.chars().any(|ch| ch.is_ascii_digit())
+                            && !v.surface.contains(w)
+                        {
+                            v.stems.insert(stem(lang, w));
+                            v.surface.insert(w.to_string());
+                        }
+                    });
+                }
+            }
+        }
+
+        // Frequent compound heads that are not label words of their own ("-nettet", "-anlage").
+        for lang in Lang::ALL {
+            let v = &mut vocab[lang.idx()];
+            for w in compound_heads(lang) {
+                v.stems.insert(stem(lang, w));
+                v.surface.insert((*w).to_string());
+            }
+        }
+
+        let mut keys: [HashMap<String, Vec<ConceptIdx>>; 7] = Default::default();
+        let mut prefixes: [HashSet<String>; 7] = Default::default();
+        let mut label_units: Vec<[Vec<Vec<String>>; 7]> = Vec::with_capacity(concepts.len());
+        let mut zh_labels: HashMap<String, Vec<ConceptIdx>> = HashMap::new();
+        let mut zh_max_chars = 0;
+        for (idx, c) in concepts.iter().enumerate() {
+            let idx = idx as ConceptIdx;
+            let mut per_lang: [Vec<Vec<String>>; 7] = Default::default();
+            for lang in Lang::ALL {
+                for label in &c.labels[lang.idx()] {
+                    if lang == Lang::Zh {
+                        let n = label.chars().count();
+                        if n >= 2 {
+                            zh_max_chars = zh_max_chars.max(n);
+                            push_unique(zh_labels.entry(label.to_lowercase()).or_default(), idx);
+                        }
+                        let mut units = Vec::new();
+                        analyze(lang, label, &vocab[lang.idx()], |_, wp| {
+                            units.extend(wp.units().iter().cloned())
+                        });
+                        if !units.is_empty() {
+                            per_lang[lang.idx()].push(units);
+                        }
+                        continue;
+                    }
+                    let mut units: Vec<String> = Vec::new();
+                    analyze(lang, label, &vocab[lang.idx()], |_, wp| {
+                        units.extend(wp.units().iter().cloned())
+                    });
+                    if units.is_empty() || units.len() > MAX_UNITS {
+                        continue;
+                    }
+                    let mut key = String::new();
+                    for (i, u) in units.iter().enumerate() {
+                        if i > 0 {
+                            key.push(' ');
+                        }
+                        key.push_str(u);
+                        prefixes[lang.idx()].insert(key.clone());
+                    }
+                    push_unique(keys[lang.idx()].entry(key).or_default(), idx);
+                    per_lang[lang.idx()].push(units);
+                }
+            }
+            label_units.push(per_lang);
+        }
+        Thesaurus {
+            concepts,
+            by_id,
+            vocab,
+            keys,
+            prefixes,
+            label_units,
+            zh_labels,
+            zh_max_chars,
+        }
+    }
+
+    /// Concepts mentioned in a sequence of analysed units (longest label first).
+    pub(crate) fn extract_units(&self, lang: Lang, units: &[String], out: &mut Vec<ConceptIdx>) {
+        let keys = &self.keys[lang.idx()];
+        let prefixes = &self.prefixes[lang.idx()];
+        let mut i = 0;
+        let mut key = String::new();
+        while i < units.len() {
+            key.clear();
+            let mut best: Option<(usize, &Vec<ConceptIdx>)> = None;
+            for len in 1..=MAX_UNITS.min(units.len() - i) {
+                if len > 1 {
+                    key.push(' ');
+                }
+                key.push_str(&units[i + len - 1]);
+                if !prefixes.contains(key.as_str()) {
+                    break;
+                }
+                if let Some(cs) = keys.get(key.as_str()) {
+                    best = Some((len, cs));
+                }
+            }
+            match best {
+                Some((len, cs)) => {
+                    out.extend_from_slice(cs);
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// Concepts mentioned in Chinese text, by longest label match on characters.
+    pub(crate) fn extract_zh(&self, text: &str, out: &mut Vec<ConceptIdx>) {
+        let lower = text.to_lowercase();
+        let bounds: Vec<usize> = lower
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(lower.len()))
+            .collect();
+        let n = bounds.len() - 1;
+        let mut i = 0;
+        while i < n {
+            let mut matched = 0;
+            for len in (2..=self.zh_max_chars.min(n - i)).rev() {
+                if let Some(cs) = self.zh_labels.get(&lower[bounds[i]..bounds[i + len]]) {
+                    out.extend_from_slice(cs);
+                    matched = len;
+                    break;
+                }
+            }
+            i += matched.max(1);
+        }
+    }
+
+    /// Concepts mentioned in `text` written in `lang` (with repetitions, in text order).
+    #[cfg(test)]
+    pub(crate) fn extract(&self, lang: Lang, text: &str) -> Vec<ConceptIdx> {
+        self.analyze_text(lang, text, false).concepts
+    }
+
+    /// Analyses a text once for both the index terms and the concepts it mentions.
+    pub(crate) fn analyze_text(&self, lang: Lang, text: &str, keep_surface: bool) -> TextAnalysis {
+        let mut out = TextAnalysis::default();
+        let mut units = Vec::new();
+        let mut inner: Vec<Vec<String>> = Vec::new();
+        let mut pos = 0u32;
+        analyze(lang, text, &self.vocab[lang.idx()], |surface, wp| {
+            out.terms.push((wp.whole.clone(), pos));
+            if keep_surface {
+                out.surfaces.push(surface.to_string());
+            }
+            for p in &wp.parts {
+                if p != &wp.whole {
+                    out.terms.push((p.clone(), pos));
+                    if keep_surface {
+                        out.surfaces.push(surface.to_string());
+                    }
+                }
+            }
+            pos += 1;
+            if lang != Lang::Zh {
+                units.extend(wp.units().iter().cloned());
+                if wp.known && !wp.parts.is_empty() {
+                    inner.push(wp.parts.clone());
+                }
+            }
+        });
+        if lang == Lang::Zh {
+            self.extract_zh(text, &mut out.concepts);
+        } else {
+            self.extract_units(lang, &units, &mut out.concepts);
+            for parts in inner {
+                self.extract_units(lang, &parts, &mut out.concepts);
+            }
+        }
+        out
+    }
+
+    /// The label to show a reader: in the reader's language where the thesaurus has one,
+    /// else English, else the id.
+    pub(crate) fn label(&self, idx: ConceptIdx, reader: Lang) -> &str {
+        let c = &self.concepts[idx as usize];
+        c.labels[reader.idx()]
+            .first()
+            .or_else(|| c.labels[Lang::En.idx()].first())
+            .map(String::as_str)
+            .unwrap_or(c.id.as_str())
+    }
+
+    pub(crate) fn concept(&self, idx: ConceptIdx) -> &Concept {
+        &self.concepts[idx as usize]
+    }
+
+    /// Looks a concept up by its id ("2269", "cm-heat-pump", ...).
+    pub(crate) fn find(&self, id: &str) -> Option<ConceptIdx> {
+        self.by_id.get(id).copied()
+    }
+}
+
+fn compound_heads(lang: Lang) -> &'static [&'static str] {
+    match lang {
+        Lang::En => &["network", "plant", "system", "project", "station", "supply"],
+        Lang::Sv => &[
+            "nät",
+            "anläggning",
+            "system",
+            "projekt",
+            "område",
+            "byggnad",
+            "plan",
+            "lösning",
+            "åtgärd",
+            "verk",
+            "station",
+            "källa",
+            "försörjning",
+            "utbyggnad",
+            "program",
+        ],
+        Lang::Da => &[
+            "net",
+            "anlæg",
+            "system",
+            "projekt",
+            "område",
+            "bygning",
+            "plan",
+            "løsning",
+            "indsats",
+            "værk",
+            "station",
+            "kilde",
+            "forsyning",
+            "udbygning",
+            "program",
+        ],
+        Lang::No => &[
+            "nett",
+            "anlegg",
+            "system",
+            "prosjekt",
+            "område",
+            "bygg",
+            "plan",
+            "løsning",
+            "tiltak",
+            "verk",
+            "stasjon",
+            "kilde",
+            "forsyning",
+            "utbygging",
+            "program",
+        ],
+        Lang::Fi => &[
+            "verkko",
+            "laitos",
+            "järjestelmä",
+            "hanke",
+            "alue",
+            "rakennus",
+            "suunnitelma",
+            "ratkaisu",
+            "toimenpide",
+            "asema",
+            "lähde",
+            "huolto",
+            "ohjelma",
+        ],
+        Lang::De => &[
+            "netz",
+            "anlage",
+            "system",
+            "projekt",
+            "gebiet",
+            "gebäude",
+            "plan",
+            "lösung",
+            "maßnahme",
+            "werk",
+            "station",
+            "quelle",
+            "versorgung",
+            "ausbau",
+            "programm",
+        ],
+        Lang::Zh => &[],
+    }
+}
+
+/// Index terms (with word positions) and concepts of one text.
+#[derive(Default, Debug)]
+pub(crate) struct TextAnalysis {
+    pub(crate) terms: Vec<(String, u32)>,
+    /// Surface word of each term (when asked for), for explanations.
+    pub(crate) surfaces: Vec<String>,
+    pub(crate) concepts: Vec<ConceptIdx>,
+}
+
+fn push_unique(v: &mut Vec<ConceptIdx>, x: ConceptIdx) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(lang: Lang, text: &str) -> Vec<String> {
+        let t = thesaurus();
+        t.extract(lang, text)
+            .into_iter()
+            .map(|c| t.concept(c).id.clone())
+            .collect()
+    }
+
+    const DISTRICT_HEATING: &str = "2269";
+    const HEAT_PUMP: &str = "3904";
+
+    #[test]
+    fn parses_gemet_and_glossary() {
+        let t = thesaurus();
+        assert!(t.concepts.len() > 5200);
+        let dh = t.find(DISTRICT_HEATING).expect("district heating");
+        assert_eq!(t.label(dh, Lang::Sv), "fjärrvärme");
+        assert_eq!(t.label(dh, Lang::Zh), "区域供热");
+        // the glossary replaces GEMET's wrong German label
+        let plant = t.find("2270").expect("district heating plant");
+        assert_eq!(t.label(plant, Lang::De), "Fernheizwerk");
+        let pv = t.find("cm-solar-pv").expect("glossary concept");
+        assert_eq!(t.label(pv, Lang::De), "Photovoltaik");
+        assert!(t.concept(pv).from_glossary);
+        assert!(!t.concept(pv).broader.is_empty());
+        // no Swedish label for steel industry: falls back to English
+        let steel = t.find("8089").expect("steel industry");
+        assert_eq!(t.label(steel, Lang::Sv), "steel industry");
+    }
+
+    #[test]
+    fn english_longest_label_first() {
+        let found = ids(
+            Lang::En,
+            "We operate district heating networks and heat pumps.",
+        );
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+        assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn compounds_swedish() {
+        let found = ids(Lang::Sv, "Utbyggnad av fjärrvärmenätet i centrum");
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+        let found = ids(Lang::Sv, "Byte till luftvärmepumpar i villor");
+        assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn compounds_danish() {
+        let found = ids(Lang::Da, "Udbygning af fjernvarmenettet i byen");
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+        let found = ids(Lang::Da, "Tilskud til varmepumpeanlæg");
+        assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn compounds_norwegian() {
+        let found = ids(Lang::No, "Utvidelse av fjernvarmenettet");
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+        let found = ids(Lang::No, "Nye varmepumpeanlegg i skolene");
+        assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn compounds_finnish() {
+        let found = ids(Lang::Fi, "Kaukolämpöverkon laajentaminen");
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+        let found = ids(Lang::Fi, "kaukolämpöverkko");
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+        let found = ids(Lang::Fi, "Maalämpöpumppujen asentaminen kouluihin");
+        assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn compounds_german() {
+        let found = ids(Lang::De, "Förderung der Wärmepumpenanlage im Quartier");
+        assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+        let found = ids(Lang::De, "Ausbau des Fernwärmenetzes");
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn chinese_by_characters() {
+        let found = ids(Lang::Zh, "推进区域供热系统改造和热泵应用");
+        assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
+        assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn plain_words_are_not_concepts_by_accident() {
+        assert!(ids(Lang::En, "the of and").is_empty());
+    }
+}
