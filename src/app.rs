@@ -1,6 +1,7 @@
 //! The application factory shared by `main` and the tests.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -9,6 +10,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::db;
+use crate::matching::{self, Matcher};
 use crate::state::AppState;
 
 pub struct Application {
@@ -20,15 +22,25 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating it), binds the address and prepares the server.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let pool = {
+        let (pool, matcher) = {
             let url = config.database_url.clone();
             let size = config.db_pool_size;
-            tokio::task::spawn_blocking(move || db::connect(&url, size)).await??
+            let index_dir = config.index_dir.clone();
+            let min_score = config.match_min_score;
+            let auto = config.auto_introduce_min_score;
+            tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let pool = db::connect(&url, size)?;
+                let mut conn = pool.get()?;
+                let matcher = Matcher::open(&index_dir, &mut conn, min_score, auto)?;
+                Ok((pool, Arc::new(matcher)))
+            })
+            .await??
         };
+        matching::spawn_sync_loop(matcher.clone(), pool.clone());
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(pool, config));
+        let state = web::Data::new(AppState::new(pool, config, matcher));
         let server = serve(listener, state.clone())?;
         Ok(Application {
             port,

@@ -47,10 +47,50 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Rebuild the search index from the database and recompute every match.
+    Reindex,
+    /// Measure ranking quality on judged challenges (BEIR-style files).
+    Eval {
+        /// Solutions, one JSON object a line.
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Challenges, one JSON object a line; may be given several times.
+        #[arg(long, required = true)]
+        queries: Vec<PathBuf>,
+        /// Judgements: query-id, corpus-id, score (tab-separated, with a header).
+        #[arg(long)]
+        qrels: PathBuf,
+        /// Write the ranked top 100 of every query in TREC run format.
+        #[arg(long)]
+        run_out: Option<PathBuf>,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Platform administration.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Index a generated multilingual corpus and run matches as the product does, against
+    /// SQLite FTS5 bm25() on the same corpus and queries as a baseline.
+    Match {
+        #[arg(long, default_value_t = 10_000)]
+        solutions: usize,
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -95,7 +135,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = app.state();
             if demo {
                 let pool = state.pool.clone();
-                let summary = tokio::task::spawn_blocking(move || demo::load(&pool)).await??;
+                let matcher = state.matcher.clone();
+                let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                    let summary = demo::load(&pool)?;
+                    if summary.created {
+                        let mut conn = pool.get()?;
+                        crate::matching::rematch_all(&matcher, &mut conn, None)?;
+                    }
+                    Ok(summary)
+                })
+                .await??;
                 println!("{summary}");
             }
             println!(
@@ -127,6 +176,74 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             if strict && report.rejected > 0 {
                 std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Reindex => {
+            let config = Config::from_env(None)?;
+            init_tracing("warn");
+            let pool = db::connect(&config.database_url, 2)?;
+            let mut conn = pool.get()?;
+            let matcher = crate::matching::Matcher::open(
+                &config.index_dir,
+                &mut conn,
+                config.match_min_score,
+                config.auto_introduce_min_score,
+            )?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let progress = |done: u64, total: u64| {
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            bar.set_message("indexing");
+            let indexed = matcher.rebuild(&mut conn, Some(&progress))?;
+            bar.set_message("matching");
+            let matched = crate::matching::rematch_all(&matcher, &mut conn, Some(&progress))?;
+            bar.finish_and_clear();
+            println!("indexed {indexed} records; matched {matched} open challenges and published solutions");
+            Ok(())
+        }
+        Command::Eval {
+            corpus,
+            queries,
+            qrels,
+            run_out,
+            json,
+        } => {
+            let result = search_index::eval::run_eval(&corpus, &queries, &qrels)
+                .context("evaluation failed")?;
+            if let Some(path) = run_out {
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("--run-out: creating {}", path.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                search_index::eval::write_trec_run(&result.run, &mut out)?;
+                std::io::Write::flush(&mut out)?;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result.report)?);
+            } else {
+                print!("{}", result.report.to_table());
+            }
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Match {
+                    solutions,
+                    queries,
+                    json,
+                },
+        } => {
+            init_tracing("warn");
+            let report = crate::bench::run_match_bench(solutions, queries)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
             }
             Ok(())
         }

@@ -9,6 +9,11 @@ use anyhow::{bail, Context};
 
 use crate::db::Backend;
 
+/// Matches below this score are noise rather than leads.
+pub const DEFAULT_MATCH_MIN_SCORE: f32 = 20.0;
+/// Matches this strong are introduced without waiting for a coordinator.
+pub const DEFAULT_AUTO_INTRODUCE_MIN_SCORE: f32 = 75.0;
+
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
@@ -20,6 +25,12 @@ pub struct Config {
     pub public_url: String,
     pub max_body_bytes: usize,
     pub db_pool_size: u32,
+    /// The search index directory (rebuilt from the database when missing or stale).
+    pub index_dir: PathBuf,
+    /// Matches scoring below this (0-100) are not stored.
+    pub match_min_score: f32,
+    /// Matches at or above this score are introduced without a coordinator (`None`: never).
+    pub auto_introduce_min_score: Option<f32>,
 }
 
 /// A value that must never appear in logs.
@@ -78,6 +89,25 @@ fn env(name: &str) -> Option<String> {
 }
 
 impl Config {
+    /// The defaults for a data folder and database, as `from_env` would give them with
+    /// nothing else set (tests start from this).
+    pub fn with_defaults(data_dir: &Path, database_url: String, jwt_secret: Secret) -> Config {
+        Config {
+            database_url,
+            bind: "127.0.0.1:0".into(),
+            data_dir: data_dir.to_path_buf(),
+            jwt_secret,
+            token_ttl_hours: 8,
+            log_level: "info".into(),
+            public_url: "http://127.0.0.1".into(),
+            max_body_bytes: 256 * 1024,
+            db_pool_size: 4,
+            index_dir: data_dir.join("index"),
+            match_min_score: DEFAULT_MATCH_MIN_SCORE,
+            auto_introduce_min_score: Some(DEFAULT_AUTO_INTRODUCE_MIN_SCORE),
+        }
+    }
+
     /// Reads the environment. `bind` from the command line wins over `BIND`.
     pub fn from_env(bind_override: Option<String>) -> anyhow::Result<Config> {
         let data_dir = PathBuf::from(env("DATA_DIR").unwrap_or_else(|| "./data".into()));
@@ -113,7 +143,6 @@ impl Config {
         Ok(Config {
             database_url,
             bind,
-            data_dir,
             jwt_secret,
             token_ttl_hours,
             log_level: env("LOG_LEVEL").unwrap_or_else(|| "info".into()),
@@ -122,6 +151,30 @@ impl Config {
             db_pool_size: env("DB_POOL_SIZE")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(10),
+            index_dir: env("INDEX_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("index")),
+            data_dir,
+            match_min_score: match env("MATCH_MIN_SCORE") {
+                Some(v) => v
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|s| (0.0..=100.0).contains(s))
+                    .context("MATCH_MIN_SCORE must be a number from 0 to 100")?,
+                None => DEFAULT_MATCH_MIN_SCORE,
+            },
+            auto_introduce_min_score: match env("MATCH_AUTO_INTRODUCE_MIN_SCORE").as_deref() {
+                Some("off") => None,
+                Some(v) => Some(
+                    v.parse::<f32>()
+                        .ok()
+                        .filter(|s| (0.0..=100.0).contains(s))
+                        .context(
+                            "MATCH_AUTO_INTRODUCE_MIN_SCORE must be a number from 0 to 100, or off",
+                        )?,
+                ),
+                None => Some(DEFAULT_AUTO_INTRODUCE_MIN_SCORE),
+            },
         })
     }
 }

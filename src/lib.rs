@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod matching;
 pub mod state;
 pub mod web;
 

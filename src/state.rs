@@ -6,19 +6,22 @@ use crate::auth::rate_limit::FailureLimiter;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
+use crate::matching::Matcher;
 
 pub struct AppState {
     pub pool: DbPool,
     pub config: Config,
+    pub matcher: std::sync::Arc<Matcher>,
     pub failed_logins_by_account: FailureLimiter,
     pub failed_logins_by_address: FailureLimiter,
 }
 
 impl AppState {
-    pub fn new(pool: DbPool, config: Config) -> Self {
+    pub fn new(pool: DbPool, config: Config, matcher: std::sync::Arc<Matcher>) -> Self {
         Self {
             pool,
             config,
+            matcher,
             failed_logins_by_account: FailureLimiter::new(5, Duration::from_secs(15 * 60)),
             failed_logins_by_address: FailureLimiter::new(30, Duration::from_secs(15 * 60)),
         }

@@ -10,11 +10,6 @@ use crate::domain::challenge::{ChallengeData, ChallengeStatus};
 use crate::domain::solution::{SolutionData, SolutionStatus};
 use crate::domain::{list_to_json, new_id, now, sectors_to_json};
 
-diesel::define_sql_function! {
-    /// Lower-cases text on both backends.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
 pub fn audit(
     conn: &mut DbConn,
     entity_kind: &str,

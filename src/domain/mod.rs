@@ -129,6 +129,43 @@ codes!(
 );
 
 codes!(
+    /// Where a match stands; see `MatchStatus::can_move_to`.
+    MatchStatus {
+        Suggested = "suggested",
+        Approved = "approved",
+        Introduced = "introduced",
+        Dismissed = "dismissed",
+        Responded = "responded",
+        Shortlisted = "shortlisted",
+        Awarded = "awarded",
+        Declined = "declined",
+    }
+);
+
+impl MatchStatus {
+    /// suggested -> approved -> introduced (or suggested -> introduced directly, or
+    /// suggested/approved -> dismissed), then responded, shortlisted, awarded or declined.
+    pub fn can_move_to(self, to: MatchStatus) -> bool {
+        use MatchStatus::*;
+        matches!(
+            (self, to),
+            (Suggested, Approved)
+                | (Suggested | Approved, Introduced)
+                | (Suggested | Approved, Dismissed)
+                | (Suggested | Approved | Introduced, Responded)
+                | (Responded, Shortlisted)
+                | (Responded | Shortlisted, Awarded)
+                | (Responded | Shortlisted, Declined)
+        )
+    }
+
+    /// Waiting for a coordinator's decision.
+    pub fn is_open_for_curation(self) -> bool {
+        matches!(self, MatchStatus::Suggested | MatchStatus::Approved)
+    }
+}
+
+codes!(
     MembershipStatus {
         Pending = "pending",
         Accepted = "accepted",

@@ -64,6 +64,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::delete().to(challenges::delete)),
                 )
                 .service(
+                    resource("/challenges/{id}/matches").route(get().to(matches::for_challenge)),
+                )
+                .service(resource("/solutions/{id}/matches").route(get().to(matches::for_solution)))
+                .service(
                     resource("/challenges/{id}/responses")
                         .route(get().to(responses::list))
                         .route(web::post().to(responses::create)),
@@ -83,6 +87,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/organizations/{id}")
                         .route(get().to(organizations::get))
                         .route(web::patch().to(organizations::patch)),
+                )
+                .service(resource("/curation/queue").route(get().to(curation::queue)))
+                .service(resource("/matches/{id}").route(get().to(curation::get)))
+                .service(resource("/matches/{id}/approve").route(web::post().to(curation::approve)))
+                .service(resource("/matches/{id}/dismiss").route(web::post().to(curation::dismiss)))
+                .service(
+                    resource("/matches/{id}/introduce").route(web::post().to(curation::introduce)),
+                )
+                .service(resource("/clusters").route(get().to(clusters::list)))
+                .service(
+                    resource("/clusters/{id}/memberships")
+                        .route(get().to(clusters::memberships))
+                        .route(web::post().to(clusters::request)),
+                )
+                .service(resource("/me/memberships").route(get().to(clusters::mine)))
+                .service(
+                    resource("/memberships/{id}/accept").route(web::post().to(clusters::accept)),
+                )
+                .service(
+                    resource("/memberships/{id}/refuse").route(web::post().to(clusters::refuse)),
                 )
                 .service(
                     resource("/admin/organizations/{id}/verify")

@@ -77,25 +77,28 @@ pub fn is_postgres() -> bool {
 }
 
 pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
+    let secret = Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4().simple()));
     Config {
-        database_url,
-        bind: "127.0.0.1:0".into(),
-        data_dir: dir.to_path_buf(),
-        jwt_secret: Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4().simple())),
         token_ttl_hours: 1,
         log_level: "warn".into(),
-        public_url: "http://127.0.0.1".into(),
         max_body_bytes: 64 * 1024,
-        db_pool_size: 4,
+        // Tests that want automatic introductions ask for them.
+        auto_introduce_min_score: None,
+        ..Config::with_defaults(dir, database_url, secret)
     }
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// An application whose configuration `adjust` changes first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let (database_url, pg) = fresh_database(dir.path());
-    let app = Application::build(test_config(dir.path(), database_url.clone()))
-        .await
-        .expect("build app");
+    let mut config = test_config(dir.path(), database_url.clone());
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -287,4 +290,91 @@ pub fn assert_error(
         .as_object()
         .cloned()
         .expect("fields object")
+}
+
+/// Kills the process when dropped, so that a failing test leaves no server behind.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real `cleanmatch serve` binary, on its own database and data folder.
+pub struct Server {
+    pub app: TestApp,
+    child: ChildGuard,
+    secret: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (database_url, pg) = fresh_database(dir.path());
+        let secret = format!("server-secret-{}", uuid::Uuid::new_v4().simple());
+        Self::launch(dir, database_url, pg, secret).await
+    }
+
+    async fn launch(
+        dir: tempfile::TempDir,
+        database_url: String,
+        pg: Option<PgDatabase>,
+        secret: String,
+    ) -> Server {
+        let port = free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cleanmatch"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", &database_url)
+            .env("DATA_DIR", dir.path())
+            .env("JWT_SECRET", &secret)
+            .env("LOG_LEVEL", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start cleanmatch serve");
+        let child = ChildGuard(child);
+        let app = TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            database_url,
+            dir,
+            _pg: pg,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(response) = app.client.get(app.url("/healthz")).send().await {
+                if response.status() == StatusCode::OK {
+                    break;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "cleanmatch serve did not become healthy"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Server { app, child, secret }
+    }
+
+    /// Kills the server with SIGKILL, lets `damage` act on the index folder, starts again.
+    pub async fn restart_after(self, damage: impl FnOnce(&std::path::Path)) -> Server {
+        let Server { app, child, secret } = self;
+        drop(child);
+        damage(&app.dir.path().join("index"));
+        let TestApp {
+            dir,
+            database_url,
+            _pg,
+            ..
+        } = app;
+        Self::launch(dir, database_url, _pg, secret).await
+    }
 }

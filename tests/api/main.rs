@@ -2,8 +2,10 @@
 
 mod auth;
 mod challenges;
+mod curation;
 mod errors;
 mod helpers;
+mod matching;
 mod migrations;
 mod organizations;
 mod responses;

@@ -5,15 +5,16 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{contains_pattern, paging, ChallengeOut, Page};
+use super::{paging, ChallengeOut, Page, SEARCH_LIMIT};
 use crate::auth::{Auth, MaybeAuth};
 use crate::db::models::{Challenge, Organization};
 use crate::db::schema::{challenges, organizations, responses};
-use crate::db::store::{self, lower};
+use crate::db::store;
 use crate::db::DbConn;
 use crate::domain::challenge::{ChallengeData, ChallengeInput, ChallengeStatus};
 use crate::domain::{Check, OrgKind, Sector};
 use crate::error::{ApiError, ErrorBody, FieldErrors};
+use crate::matching::{self, Matcher};
 use crate::state::AppState;
 use crate::web::json::{merge_patch, JsonBody};
 
@@ -94,18 +95,6 @@ impl ChallengeFilter {
                 None => query.filter(challenges::status.ne("draft")),
             };
         }
-        if let Some(q) = &self.q {
-            let pattern = contains_pattern(&q.to_lowercase());
-            query = query.filter(
-                lower(challenges::title)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(challenges::summary)
-                        .like(pattern.clone())
-                        .escape('\\'))
-                    .or(lower(challenges::description).like(pattern).escape('\\')),
-            );
-        }
         if let Some(sector) = self.sector {
             query = query.filter(challenges::sectors.like(format!("%\"{}\"%", sector.as_str())));
         }
@@ -124,22 +113,52 @@ impl ChallengeFilter {
         query
     }
 
-    /// One page of matching challenges, newest first, and the total.
+    /// One page of matching challenges and the total: newest first, or by relevance when
+    /// there is a query (served by the search index; the database still decides what
+    /// the viewer may see).
     pub fn run(
         &self,
         conn: &mut DbConn,
+        matcher: &Matcher,
         page: i64,
         per_page: i64,
-    ) -> QueryResult<(Vec<(Challenge, Organization)>, i64)> {
-        let total = self.query().count().get_result::<i64>(conn)?;
-        let rows: Vec<Challenge> = self
+    ) -> Result<(Vec<(Challenge, Organization)>, i64), ApiError> {
+        let offset = (page - 1) * per_page;
+        let Some(q) = &self.q else {
+            let total = self.query().count().get_result::<i64>(conn)?;
+            let rows: Vec<Challenge> = self
+                .query()
+                .order((challenges::updated_at.desc(), challenges::id))
+                .limit(per_page)
+                .offset(offset)
+                .select(Challenge::as_select())
+                .load(conn)?;
+            return Ok((with_owners(conn, rows)?, total));
+        };
+        let filter = search_index::ChallengeFilter {
+            sector: self.sector.map(|s| s.as_str().to_owned()),
+            country: self.country.clone(),
+            status: self.status.map(|s| s.as_str().to_owned()),
+        };
+        let (ranked, _) = matcher
+            .index()
+            .search_challenges(q, &filter, 0, SEARCH_LIMIT)
+            .map_err(|e| {
+                ApiError::Internal(anyhow::Error::new(e).context("searching the index"))
+            })?;
+        let mut rows: Vec<Challenge> = self
             .query()
-            .order((challenges::updated_at.desc(), challenges::id))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+            .filter(challenges::id.eq_any(&ranked))
             .select(Challenge::as_select())
             .load(conn)?;
-        with_owners(conn, rows).map(|items| (items, total))
+        rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.id));
+        let total = rows.len() as i64;
+        let page_rows = rows
+            .into_iter()
+            .skip(offset as usize)
+            .take(per_page as usize)
+            .collect();
+        Ok((with_owners(conn, page_rows)?, total))
     }
 }
 
@@ -210,8 +229,9 @@ pub async fn list(
     let params = params.into_inner();
     let (page, per_page) = paging(params.page.as_deref(), params.per_page.as_deref())?;
     let filter = ChallengeFilter::parse(params, auth.0.as_ref())?;
+    let matcher = state.matcher.clone();
     let (rows, total) = state
-        .db(move |conn| Ok(filter.run(conn, page, per_page)?))
+        .db(move |conn| filter.run(conn, &matcher, page, per_page))
         .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|(c, o)| ChallengeOut::new(c, o)).collect(),
@@ -235,9 +255,11 @@ pub async fn create(
     if !matches!(data.status, ChallengeStatus::Draft | ChallengeStatus::Open) {
         return Err(FieldErrors::single("status", "a new challenge is draft or open").into());
     }
+    let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
             let row = store::insert_challenge(conn, &data, &auth.org.id, Some(&auth.user.id))?;
+            matching::after_challenge_change(&matcher, conn, &row.id);
             Ok(ChallengeOut::new(&row, &auth.org))
         })
         .await?;
@@ -270,6 +292,7 @@ pub async fn patch(
     body: JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
             let (existing, org) = load_owned(conn, &id, &auth)?;
@@ -296,6 +319,7 @@ pub async fn patch(
                 )));
             }
             let row = store::update_challenge(conn, &existing, &data, Some(&auth.user.id))?;
+            matching::after_challenge_change(&matcher, conn, &row.id);
             Ok(ChallengeOut::new(&row, &org))
         })
         .await?;
@@ -312,6 +336,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let matcher = state.matcher.clone();
     state
         .db(move |conn| {
             let (existing, _) = load_owned(conn, &id, &auth)?;
@@ -334,6 +359,7 @@ pub async fn delete(
                     Some(&auth.user.id),
                 )
             })?;
+            matching::after_delete(&matcher, conn);
             Ok(())
         })
         .await?;

@@ -2,6 +2,9 @@
 
 pub mod auth;
 pub mod challenges;
+pub mod clusters;
+pub mod curation;
+pub mod matches;
 pub mod me;
 pub mod organizations;
 pub mod responses;
@@ -218,11 +221,5 @@ pub fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), 
     Ok(errors.into_result((page, per_page))?)
 }
 
-/// `LIKE` pattern matching `needle` anywhere, with the wildcards in it escaped.
-pub fn contains_pattern(needle: &str) -> String {
-    let escaped = needle
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
+/// At most this many search hits are ranked for a listing query.
+pub const SEARCH_LIMIT: usize = 1000;

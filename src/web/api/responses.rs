@@ -11,8 +11,9 @@ use crate::auth::Auth;
 use crate::db::models::{Organization, Response, Solution};
 use crate::db::schema::{organizations, responses, solutions};
 use crate::db::store;
-use crate::domain::{new_id, now, Check, OrgKind, ResponseStatus};
+use crate::domain::{new_id, now, Check, MatchStatus, OrgKind, ResponseStatus};
 use crate::error::{ApiError, ErrorBody};
+use crate::matching::lifecycle;
 use crate::state::AppState;
 use crate::web::json::JsonBody;
 
@@ -144,7 +145,13 @@ pub async fn create(
                     Some("submitted"),
                     Some(&auth.user.id),
                 )?;
-                Ok(())
+                lifecycle::follow_response(
+                    conn,
+                    &challenge.id,
+                    &solution.id,
+                    MatchStatus::Responded,
+                    Some(&auth.user.id),
+                )
             })?;
             Ok(ResponseOut::new(&response, &solution, &auth.org))
         })

@@ -5,15 +5,16 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{contains_pattern, paging, Page, SolutionOut};
+use super::{paging, Page, SolutionOut, SEARCH_LIMIT};
 use crate::auth::{Auth, MaybeAuth};
 use crate::db::models::{Organization, Solution};
 use crate::db::schema::{organizations, responses, solutions};
-use crate::db::store::{self, lower};
+use crate::db::store;
 use crate::db::DbConn;
 use crate::domain::solution::{SolutionData, SolutionInput, SolutionStatus};
 use crate::domain::{Check, OrgKind, Sector};
 use crate::error::{ApiError, ErrorBody, FieldErrors};
+use crate::matching::{self, Matcher};
 use crate::state::AppState;
 use crate::web::json::{merge_patch, JsonBody};
 
@@ -113,16 +114,6 @@ impl SolutionFilter {
                 None => query.filter(solutions::status.eq("published")),
             };
         }
-        if let Some(q) = &self.q {
-            let pattern = contains_pattern(&q.to_lowercase());
-            query = query.filter(
-                lower(solutions::title)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(solutions::summary).like(pattern.clone()).escape('\\'))
-                    .or(lower(solutions::description).like(pattern).escape('\\')),
-            );
-        }
         if let Some(sector) = self.sector {
             query = query.filter(solutions::sectors.like(format!("%\"{}\"%", sector.as_str())));
         }
@@ -145,21 +136,53 @@ impl SolutionFilter {
         query
     }
 
+    /// One page of matching solutions and the total: newest first, or by relevance when
+    /// there is a query (served by the search index; the database still decides what
+    /// the viewer may see).
     pub fn run(
         &self,
         conn: &mut DbConn,
+        matcher: &Matcher,
         page: i64,
         per_page: i64,
-    ) -> QueryResult<(Vec<(Solution, Organization)>, i64)> {
-        let total = self.query().count().get_result::<i64>(conn)?;
-        let rows: Vec<Solution> = self
+    ) -> Result<(Vec<(Solution, Organization)>, i64), ApiError> {
+        let offset = (page - 1) * per_page;
+        let Some(q) = &self.q else {
+            let total = self.query().count().get_result::<i64>(conn)?;
+            let rows: Vec<Solution> = self
+                .query()
+                .order((solutions::updated_at.desc(), solutions::id))
+                .limit(per_page)
+                .offset(offset)
+                .select(Solution::as_select())
+                .load(conn)?;
+            return Ok((with_owners(conn, rows)?, total));
+        };
+        let filter = search_index::SolutionFilter {
+            sector: self.sector.map(|s| s.as_str().to_owned()),
+            country: self.country.clone(),
+            trl_min: self.trl_min.and_then(|t| u8::try_from(t).ok()),
+            published_only: false,
+        };
+        let (ranked, _) = matcher
+            .index()
+            .search_solutions(q, &filter, 0, SEARCH_LIMIT)
+            .map_err(|e| {
+                ApiError::Internal(anyhow::Error::new(e).context("searching the index"))
+            })?;
+        let mut rows: Vec<Solution> = self
             .query()
-            .order((solutions::updated_at.desc(), solutions::id))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+            .filter(solutions::id.eq_any(&ranked))
             .select(Solution::as_select())
             .load(conn)?;
-        with_owners(conn, rows).map(|items| (items, total))
+        rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.id));
+        let total = rows.len() as i64;
+        let page_rows = rows
+            .into_iter()
+            .skip(offset as usize)
+            .take(per_page as usize)
+            .collect();
+        Ok((with_owners(conn, page_rows)?, total))
     }
 }
 
@@ -229,8 +252,9 @@ pub async fn list(
     let params = params.into_inner();
     let (page, per_page) = paging(params.page.as_deref(), params.per_page.as_deref())?;
     let filter = SolutionFilter::parse(params, auth.0.as_ref())?;
+    let matcher = state.matcher.clone();
     let (rows, total) = state
-        .db(move |conn| Ok(filter.run(conn, page, per_page)?))
+        .db(move |conn| filter.run(conn, &matcher, page, per_page))
         .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|(s, o)| SolutionOut::new(s, o)).collect(),
@@ -254,9 +278,11 @@ pub async fn create(
     if data.status == SolutionStatus::Archived {
         return Err(FieldErrors::single("status", "a new solution is draft or published").into());
     }
+    let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
             let row = store::insert_solution(conn, &data, &auth.org.id, Some(&auth.user.id))?;
+            matching::after_solution_change(&matcher, conn, &row.id);
             Ok(SolutionOut::new(&row, &auth.org))
         })
         .await?;
@@ -289,6 +315,7 @@ pub async fn patch(
     body: JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
             let (existing, org) = load_owned(conn, &id, &auth)?;
@@ -315,6 +342,7 @@ pub async fn patch(
                 )));
             }
             let row = store::update_solution(conn, &existing, &data, Some(&auth.user.id))?;
+            matching::after_solution_change(&matcher, conn, &row.id);
             Ok(SolutionOut::new(&row, &org))
         })
         .await?;
@@ -331,6 +359,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let matcher = state.matcher.clone();
     state
         .db(move |conn| {
             let (existing, _) = load_owned(conn, &id, &auth)?;
@@ -355,6 +384,7 @@ pub async fn delete(
                     Some(&auth.user.id),
                 )
             })?;
+            matching::after_delete(&matcher, conn);
             Ok(())
         })
         .await?;
