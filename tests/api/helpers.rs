@@ -91,11 +91,16 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// An application whose configuration `adjust` changes first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let (database_url, pg) = fresh_database(dir.path());
-    let app = Application::build(test_config(dir.path(), database_url.clone()))
-        .await
-        .expect("build app");
+    let mut config = test_config(dir.path(), database_url.clone());
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {

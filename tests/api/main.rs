@@ -6,6 +6,7 @@ mod errors;
 mod helpers;
 mod migrations;
 mod organizations;
+mod pages;
 mod responses;
 mod solutions;
 mod tooling;

@@ -87,6 +87,20 @@ impl ChallengeFilter {
         .map_err(ApiError::from)
     }
 
+    /// What anyone may see, with one status.
+    pub fn public_with_status(status: ChallengeStatus) -> Self {
+        ChallengeFilter {
+            q: None,
+            sector: None,
+            country: None,
+            status: Some(status),
+            stage: None,
+            organization_id: None,
+            viewer_org: None,
+            viewer_is_admin: false,
+        }
+    }
+
     fn query<'a>(&'a self) -> challenges::BoxedQuery<'a, crate::db::MultiBackend> {
         let mut query = challenges::table.into_boxed();
         if !self.viewer_is_admin {
