@@ -206,7 +206,10 @@ impl ChallengeView {
             budget: views::budget(c.budget_min_eur, c.budget_max_eur),
             stage: views::stage_label(&c.stage),
             min_trl: c.min_trl,
-            co_benefits: json_list(&c.co_benefits),
+            co_benefits: json_list(&c.co_benefits)
+                .iter()
+                .map(|b| b.replace('_', " "))
+                .collect(),
             deadline: c.response_deadline.as_deref().map(views::day),
             status: c.status.clone(),
             status_label: views::challenge_status_label(&c.status),

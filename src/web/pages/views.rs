@@ -126,7 +126,7 @@ pub fn grouped(n: i64) -> String {
 }
 
 pub fn tonnes(t: f64) -> String {
-    format!("{} tCO₂e/yr", grouped(t.round() as i64))
+    format!("{}\u{a0}tCO₂e/yr", grouped(t.round() as i64))
 }
 
 pub fn date(t: &NaiveDateTime) -> String {
