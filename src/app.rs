@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
@@ -66,6 +66,10 @@ impl Application {
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(middleware::from_fn(crate::web::middleware::page_cookies))
+            .wrap(middleware::from_fn(
+                crate::web::middleware::security_headers,
+            ))
             .wrap(TracingLogger::default())
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|err, _| {

@@ -119,14 +119,32 @@ pub fn load_session(
     }))
 }
 
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// The session behind the `cm_session` cookie alone, for the web pages: `None` when there
+/// is none or it has ended, so that a stale cookie shows the public pages instead of an error.
+pub async fn cookie_session(req: &HttpRequest) -> Result<Option<Auth>, ApiError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
+    let state = app_state(req)?;
+    let Some(claims) = token::verify(state.config.jwt_secret.expose(), &token) else {
+        return Ok(None);
+    };
+    state
+        .db(move |conn| Ok(load_session(conn, &claims.sub, &claims.jti)?))
+        .await
+}
+
 async fn authenticate(req: HttpRequest) -> Result<Option<Auth>, ApiError> {
     let Some(token) = bearer_token(&req) else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
-        .clone();
+    let state = app_state(&req)?;
     let claims = token::verify(state.config.jwt_secret.expose(), &token).ok_or_else(|| {
         ApiError::Unauthorized("the session token is invalid or expired; log in again".into())
     })?;

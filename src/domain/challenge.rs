@@ -26,6 +26,19 @@ codes!(
     }
 );
 
+impl Stage {
+    /// The procurement stage as a procurement officer names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::MarketDialogue => "Market dialogue",
+            Stage::PreCommercial => "Pre-commercial procurement",
+            Stage::Tender => "Tender",
+            Stage::Pilot => "Pilot",
+            Stage::Partnership => "Partnership",
+        }
+    }
+}
+
 impl ChallengeStatus {
     /// The moves a city may make. An awarded challenge is final.
     pub fn can_move_to(self, to: ChallengeStatus) -> bool {

@@ -86,6 +86,21 @@ codes!(
     }
 );
 
+impl Language {
+    /// The language's name in itself, for choosing and labelling.
+    pub fn label(self) -> &'static str {
+        match self {
+            Language::En => "English",
+            Language::Sv => "Svenska",
+            Language::Da => "Dansk",
+            Language::No => "Norsk",
+            Language::Fi => "Suomi",
+            Language::De => "Deutsch",
+            Language::Zh => "中文",
+        }
+    }
+}
+
 codes!(
     OrgKind {
         City = "city",
@@ -93,6 +108,16 @@ codes!(
         Cluster = "cluster",
     }
 );
+
+impl OrgKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgKind::City => "City",
+            OrgKind::Company => "Company",
+            OrgKind::Cluster => "Cluster",
+        }
+    }
+}
 
 codes!(
     OrgRole {

@@ -1,10 +1,13 @@
-//! HTTP: routes, the health check, the OpenAPI document and the error fallbacks.
+//! HTTP: routes, the health check, the OpenAPI document, the web pages and the error
+//! fallbacks.
 
 pub mod api;
 pub mod json;
+pub mod middleware;
 pub mod openapi;
+pub mod pages;
 
-use actix_web::{web, HttpResponse, Route};
+use actix_web::{web, HttpRequest, HttpResponse, Route};
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::OpenApi;
@@ -112,12 +115,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/admin/organizations/{id}/verify")
                         .route(web::post().to(organizations::verify)),
                 ),
-        );
+        )
+        .configure(pages::configure);
 }
 
-/// Anything no route serves.
-pub async fn not_found() -> HttpResponse {
-    ApiError::NotFound("no such page or endpoint".into()).into_response()
+/// Anything no route serves: the error shape for API clients, a page for browsers.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if middleware::is_page_path(req.path()) {
+        pages::not_found()
+    } else {
+        ApiError::NotFound("no such page or endpoint".into()).into_response()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

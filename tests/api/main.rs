@@ -8,6 +8,7 @@ mod helpers;
 mod matching;
 mod migrations;
 mod organizations;
+mod pages;
 mod responses;
 mod solutions;
 mod tooling;

@@ -53,7 +53,7 @@ pub struct RegisteredOut {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
     pub email: Option<String>,
@@ -153,6 +153,21 @@ pub async fn register(
     body: JsonBody<RegisterInput>,
 ) -> Result<HttpResponse, ApiError> {
     let reg = Registration::parse(body.0)?;
+    let (user, org, issued) = register_account(&state, reg).await?;
+    Ok(HttpResponse::Created().json(RegisteredOut {
+        user: (&user).into(),
+        organization: (&org).into(),
+        token: issued.token,
+        expires_at: issued.expires_at,
+    }))
+}
+
+/// Creates the account and its organisation and opens a session; the API and the pages
+/// both register through this.
+pub async fn register_account(
+    state: &AppState,
+    reg: Registration,
+) -> Result<(User, Organization, token::Issued), ApiError> {
     let plain = reg.password.clone();
     let hash = web::block(move || password::hash_password(&plain)).await??;
     let secret = state.config.jwt_secret.expose().to_owned();
@@ -165,12 +180,7 @@ pub async fn register(
         })
         .await?;
     tracing::info!(user_id = %user.id, org_id = %org.id, kind = %org.kind, "registered");
-    Ok(HttpResponse::Created().json(RegisteredOut {
-        user: (&user).into(),
-        organization: (&org).into(),
-        token: issued.token,
-        expires_at: issued.expires_at,
-    }))
+    Ok((user, org, issued))
 }
 
 /// Log in with e-mail and password.
@@ -182,19 +192,34 @@ pub async fn login(
     state: web::Data<AppState>,
     body: JsonBody<LoginInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let issued = log_in(&state, &client_address(&req), body.0).await?;
+    Ok(HttpResponse::Ok().json(TokenOut {
+        token: issued.token,
+        expires_at: issued.expires_at,
+    }))
+}
+
+/// The address failed logins are counted against.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Checks e-mail and password (limited per account and per client address) and opens a
+/// session; the API and the pages both log in through this.
+pub async fn log_in(
+    state: &AppState,
+    address: &str,
+    input: LoginInput,
+) -> Result<token::Issued, ApiError> {
     let mut c = Check::new();
-    let email = c
-        .required_text("email", body.0.email, 1, 254)
-        .to_lowercase();
-    let given = body.0.password.unwrap_or_default();
+    let email = c.required_text("email", input.email, 1, 254).to_lowercase();
+    let given = input.password.unwrap_or_default();
     if given.is_empty() {
         c.fail("password", "is required");
     }
     c.finish(())?;
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
     let account_key = format!("account:{email}");
     let address_key = format!("address:{address}");
     let blocked = state
@@ -235,20 +260,21 @@ pub async fn login(
     state.failed_logins_by_account.reset(&account_key);
     let secret = state.config.jwt_secret.expose().to_owned();
     let ttl = state.config.token_ttl_hours;
-    let issued = state
+    state
         .db(move |conn| start_session(conn, &secret, ttl, &user.id))
-        .await?;
-    Ok(HttpResponse::Ok().json(TokenOut {
-        token: issued.token,
-        expires_at: issued.expires_at,
-    }))
+        .await
 }
 
 /// End the session: the token stops working at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn logout(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let jti = auth.jti.clone();
+    end_session(&state, auth.jti).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes a session token: it stops working at once.
+pub async fn end_session(state: &AppState, jti: String) -> Result<(), ApiError> {
     state
         .db(move |conn| {
             diesel::update(auth_tokens::table.filter(auth_tokens::jti.eq(&jti)))
@@ -256,6 +282,5 @@ pub async fn logout(state: web::Data<AppState>, auth: Auth) -> Result<HttpRespon
                 .execute(conn)?;
             Ok(())
         })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .await
 }

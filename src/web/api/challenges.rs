@@ -11,7 +11,7 @@ use crate::db::models::{Challenge, Organization};
 use crate::db::schema::{challenges, organizations, responses};
 use crate::db::store;
 use crate::db::DbConn;
-use crate::domain::challenge::{ChallengeData, ChallengeInput, ChallengeStatus};
+use crate::domain::challenge::{ChallengeData, ChallengeInput, ChallengeStatus, Stage};
 use crate::domain::{Check, OrgKind, Sector};
 use crate::error::{ApiError, ErrorBody, FieldErrors};
 use crate::matching::{self, Matcher};
@@ -28,6 +28,8 @@ pub struct ChallengeListParams {
     pub country: Option<String>,
     /// draft (own only), open, closed, awarded.
     pub status: Option<String>,
+    /// A procurement stage: market_dialogue, pre_commercial, tender, pilot, partnership.
+    pub stage: Option<String>,
     /// Only challenges of this organisation.
     pub organization_id: Option<String>,
     /// `true`: only my organisation's challenges, drafts included.
@@ -41,6 +43,7 @@ pub struct ChallengeFilter {
     pub sector: Option<Sector>,
     pub country: Option<String>,
     pub status: Option<ChallengeStatus>,
+    pub stage: Option<Stage>,
     pub organization_id: Option<String>,
     /// Drafts of this organisation are visible too (`None`: public view; admins see all).
     pub viewer_org: Option<String>,
@@ -58,6 +61,7 @@ impl ChallengeFilter {
             ChallengeStatus::parse,
             ChallengeStatus::codes,
         );
+        let stage = c.code("stage", p.stage, Stage::parse, Stage::codes);
         let mine = matches!(p.mine.as_deref(), Some("true" | "1"));
         let q = c.optional_text("q", p.q, 200);
         let mut organization_id = p.organization_id.filter(|s| !s.trim().is_empty());
@@ -76,11 +80,26 @@ impl ChallengeFilter {
             sector,
             country,
             status,
+            stage,
             organization_id,
             viewer_org: viewer.map(|a| a.org.id.clone()),
             viewer_is_admin: viewer.is_some_and(|a| a.is_platform_admin()),
         })
         .map_err(ApiError::from)
+    }
+
+    /// What anyone may see, with one status.
+    pub fn public_with_status(status: ChallengeStatus) -> Self {
+        ChallengeFilter {
+            q: None,
+            sector: None,
+            country: None,
+            status: Some(status),
+            stage: None,
+            organization_id: None,
+            viewer_org: None,
+            viewer_is_admin: false,
+        }
     }
 
     fn query<'a>(&'a self) -> challenges::BoxedQuery<'a, crate::db::MultiBackend> {
@@ -106,6 +125,9 @@ impl ChallengeFilter {
         }
         if let Some(status) = self.status {
             query = query.filter(challenges::status.eq(status.as_str()));
+        }
+        if let Some(stage) = self.stage {
+            query = query.filter(challenges::stage.eq(stage.as_str()));
         }
         if let Some(org) = &self.organization_id {
             query = query.filter(challenges::organization_id.eq(org));
@@ -204,7 +226,7 @@ pub fn load_visible(
 }
 
 /// A challenge the caller may change: 404 if it is hidden from them, 403 if only readable.
-fn load_owned(
+pub fn load_owned(
     conn: &mut DbConn,
     id: &str,
     auth: &Auth,
@@ -252,18 +274,30 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_kind(OrgKind::City, "post challenges")?;
     let data = ChallengeData::parse(body.0)?;
-    if !matches!(data.status, ChallengeStatus::Draft | ChallengeStatus::Open) {
-        return Err(FieldErrors::single("status", "a new challenge is draft or open").into());
-    }
     let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
-            let row = store::insert_challenge(conn, &data, &auth.org.id, Some(&auth.user.id))?;
-            matching::after_challenge_change(&matcher, conn, &row.id);
+            let row = create_challenge(conn, &matcher, &auth, &data)?;
             Ok(ChallengeOut::new(&row, &auth.org))
         })
         .await?;
     Ok(HttpResponse::Created().json(out))
+}
+
+/// Posts a challenge for the caller's city; the API and the pages both create through this.
+pub fn create_challenge(
+    conn: &mut DbConn,
+    matcher: &Matcher,
+    auth: &Auth,
+    data: &ChallengeData,
+) -> Result<Challenge, ApiError> {
+    auth.require_kind(OrgKind::City, "post challenges")?;
+    if !matches!(data.status, ChallengeStatus::Draft | ChallengeStatus::Open) {
+        return Err(FieldErrors::single("status", "a new challenge is draft or open").into());
+    }
+    let row = store::insert_challenge(conn, data, &auth.org.id, Some(&auth.user.id))?;
+    matching::after_challenge_change(matcher, conn, &row.id);
+    Ok(row)
 }
 
 /// Read one challenge.
@@ -295,35 +329,51 @@ pub async fn patch(
     let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
-            let (existing, org) = load_owned(conn, &id, &auth)?;
-            let merged = merge_patch(
-                &ChallengeInput::from_stored(&existing),
-                body.0,
-                &[
-                    "title",
-                    "summary",
-                    "description",
-                    "sectors",
-                    "stage",
-                    "language",
-                    "status",
-                ],
-            )?;
-            let data = ChallengeData::parse(merged)?;
-            let from = ChallengeStatus::parse(&existing.status).unwrap_or(ChallengeStatus::Draft);
-            if !from.can_move_to(data.status) {
-                return Err(ApiError::conflict(format!(
-                    "a challenge that is {} cannot become {}",
-                    from.as_str(),
-                    data.status.as_str()
-                )));
-            }
-            let row = store::update_challenge(conn, &existing, &data, Some(&auth.user.id))?;
-            matching::after_challenge_change(&matcher, conn, &row.id);
+            let (row, org) = edit_challenge(conn, &matcher, &auth, &id, |stored| {
+                merge_patch(
+                    &stored,
+                    body.0,
+                    &[
+                        "title",
+                        "summary",
+                        "description",
+                        "sectors",
+                        "stage",
+                        "language",
+                        "status",
+                    ],
+                )
+            })?;
             Ok(ChallengeOut::new(&row, &org))
         })
         .await?;
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// Changes a challenge the caller may change: `edit` turns the stored record's input form
+/// into the new one, which is checked by the same parser as a create and must be a status
+/// move the city may make. The API (a merge patch) and the pages (a form) both edit
+/// through this.
+pub fn edit_challenge(
+    conn: &mut DbConn,
+    matcher: &Matcher,
+    auth: &Auth,
+    id: &str,
+    edit: impl FnOnce(ChallengeInput) -> Result<ChallengeInput, ApiError>,
+) -> Result<(Challenge, Organization), ApiError> {
+    let (existing, org) = load_owned(conn, id, auth)?;
+    let data = ChallengeData::parse(edit(ChallengeInput::from_stored(&existing))?)?;
+    let from = ChallengeStatus::parse(&existing.status).unwrap_or(ChallengeStatus::Draft);
+    if !from.can_move_to(data.status) {
+        return Err(ApiError::conflict(format!(
+            "a challenge that is {} cannot become {}",
+            from.as_str(),
+            data.status.as_str()
+        )));
+    }
+    let row = store::update_challenge(conn, &existing, &data, Some(&auth.user.id))?;
+    matching::after_challenge_change(matcher, conn, &row.id);
+    Ok((row, org))
 }
 
 /// Delete a draft challenge (a published one is closed instead).

@@ -60,10 +60,23 @@ pub async fn put_notifications(
     auth: Auth,
     body: JsonBody<NotificationsInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let mode = set_notification_mode(&state, &auth, body.0.mode).await?;
+    Ok(HttpResponse::Ok().json(NotificationsOut {
+        mode: mode.as_str().into(),
+    }))
+}
+
+/// Stores how the user wants to hear about new matches; the API and the pages both set it
+/// through this.
+pub async fn set_notification_mode(
+    state: &AppState,
+    auth: &Auth,
+    mode: Option<String>,
+) -> Result<NotificationMode, ApiError> {
     let mut c = Check::new();
     let mode = c.code(
         "mode",
-        body.0.mode,
+        mode,
         NotificationMode::parse,
         NotificationMode::codes,
     );
@@ -86,7 +99,5 @@ pub async fn put_notifications(
             Ok(())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(NotificationsOut {
-        mode: mode.as_str().into(),
-    }))
+    Ok(mode)
 }

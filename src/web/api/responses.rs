@@ -11,13 +11,14 @@ use crate::auth::Auth;
 use crate::db::models::{Organization, Response, Solution};
 use crate::db::schema::{organizations, responses, solutions};
 use crate::db::store;
+use crate::db::DbConn;
 use crate::domain::{new_id, now, Check, MatchStatus, OrgKind, ResponseStatus};
 use crate::error::{ApiError, ErrorBody};
 use crate::matching::lifecycle;
 use crate::state::AppState;
 use crate::web::json::JsonBody;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseInput {
     /// One of the responding company's published solutions.
@@ -74,89 +75,96 @@ pub async fn create(
     id: web::Path<String>,
     body: JsonBody<ResponseInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_kind(OrgKind::Company, "respond to challenges")?;
-    let mut c = Check::new();
-    let solution_id = c.required_text("solution_id", body.0.solution_id, 1, 100);
-    let message = c.required_text("message", body.0.message, 1, 5000);
-    c.finish(())?;
     let challenge_id = id.into_inner();
     let out = state
-        .db(move |conn| {
-            let (challenge, _) = super::challenges::load_visible(conn, &challenge_id, Some(&auth))?;
-            let solution = solutions::table
-                .find(&solution_id)
-                .select(Solution::as_select())
-                .first::<Solution>(conn)
-                .optional()?
-                .filter(|s| s.organization_id == auth.org.id)
-                .ok_or_else(|| {
-                    ApiError::field("solution_id", "is not one of your company's solutions")
-                })?;
-            if solution.status != "published" {
-                return Err(ApiError::field(
-                    "solution_id",
-                    "publish the solution before responding with it",
-                ));
-            }
-            if challenge.status != "open" {
-                return Err(ApiError::conflict(
-                    "this challenge is not open for responses",
-                ));
-            }
-            if let Some(deadline) = &challenge.response_deadline {
-                if now().format("%Y-%m-%d").to_string().as_str() > deadline.as_str() {
-                    return Err(ApiError::conflict(format!(
-                        "the response deadline ({deadline}) has passed"
-                    )));
-                }
-            }
-            let at = now();
-            let response = Response {
-                id: new_id(),
-                challenge_id: challenge.id.clone(),
-                solution_id: solution.id.clone(),
-                organization_id: auth.org.id.clone(),
-                message,
-                status: ResponseStatus::Submitted.as_str().into(),
-                created_by: Some(auth.user.id.clone()),
-                created_at: at,
-                updated_at: at,
-            };
-            conn.transaction(|conn| {
-                let exists = responses::table
-                    .filter(responses::challenge_id.eq(&challenge.id))
-                    .filter(responses::solution_id.eq(&solution.id))
-                    .count()
-                    .get_result::<i64>(conn)?;
-                if exists > 0 {
-                    return Err(ApiError::conflict(
-                        "you have already responded to this challenge with this solution",
-                    ));
-                }
-                diesel::insert_into(responses::table)
-                    .values(&response)
-                    .execute(conn)?;
-                store::audit(
-                    conn,
-                    "response",
-                    &response.id,
-                    "created",
-                    None,
-                    Some("submitted"),
-                    Some(&auth.user.id),
-                )?;
-                lifecycle::follow_response(
-                    conn,
-                    &challenge.id,
-                    &solution.id,
-                    MatchStatus::Responded,
-                    Some(&auth.user.id),
-                )
-            })?;
-            Ok(ResponseOut::new(&response, &solution, &auth.org))
-        })
+        .db(move |conn| submit_response(conn, &auth, &challenge_id, body.0))
         .await?;
     Ok(HttpResponse::Created().json(out))
+}
+
+/// A company responds to an open challenge with one of its published solutions; the API
+/// and the pages both respond through this.
+pub fn submit_response(
+    conn: &mut DbConn,
+    auth: &Auth,
+    challenge_id: &str,
+    input: ResponseInput,
+) -> Result<ResponseOut, ApiError> {
+    auth.require_kind(OrgKind::Company, "respond to challenges")?;
+    let mut c = Check::new();
+    let solution_id = c.required_text("solution_id", input.solution_id, 1, 100);
+    let message = c.required_text("message", input.message, 1, 5000);
+    c.finish(())?;
+    let (challenge, _) = super::challenges::load_visible(conn, challenge_id, Some(auth))?;
+    let solution = solutions::table
+        .find(&solution_id)
+        .select(Solution::as_select())
+        .first::<Solution>(conn)
+        .optional()?
+        .filter(|s| s.organization_id == auth.org.id)
+        .ok_or_else(|| ApiError::field("solution_id", "is not one of your company's solutions"))?;
+    if solution.status != "published" {
+        return Err(ApiError::field(
+            "solution_id",
+            "publish the solution before responding with it",
+        ));
+    }
+    if challenge.status != "open" {
+        return Err(ApiError::conflict(
+            "this challenge is not open for responses",
+        ));
+    }
+    if let Some(deadline) = &challenge.response_deadline {
+        if now().format("%Y-%m-%d").to_string().as_str() > deadline.as_str() {
+            return Err(ApiError::conflict(format!(
+                "the response deadline ({deadline}) has passed"
+            )));
+        }
+    }
+    let at = now();
+    let response = Response {
+        id: new_id(),
+        challenge_id: challenge.id.clone(),
+        solution_id: solution.id.clone(),
+        organization_id: auth.org.id.clone(),
+        message,
+        status: ResponseStatus::Submitted.as_str().into(),
+        created_by: Some(auth.user.id.clone()),
+        created_at: at,
+        updated_at: at,
+    };
+    conn.transaction(|conn| {
+        let exists = responses::table
+            .filter(responses::challenge_id.eq(&challenge.id))
+            .filter(responses::solution_id.eq(&solution.id))
+            .count()
+            .get_result::<i64>(conn)?;
+        if exists > 0 {
+            return Err(ApiError::conflict(
+                "you have already responded to this challenge with this solution",
+            ));
+        }
+        diesel::insert_into(responses::table)
+            .values(&response)
+            .execute(conn)?;
+        store::audit(
+            conn,
+            "response",
+            &response.id,
+            "created",
+            None,
+            Some("submitted"),
+            Some(&auth.user.id),
+        )?;
+        lifecycle::follow_response(
+            conn,
+            &challenge.id,
+            &solution.id,
+            MatchStatus::Responded,
+            Some(&auth.user.id),
+        )
+    })?;
+    Ok(ResponseOut::new(&response, &solution, &auth.org))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -175,36 +183,41 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let challenge_id = id.into_inner();
     let items = state
-        .db(move |conn| {
-            let (challenge, _) = super::challenges::load_visible(conn, &challenge_id, Some(&auth))?;
-            let mut query = responses::table
-                .inner_join(solutions::table)
-                .inner_join(
-                    organizations::table.on(organizations::id.eq(responses::organization_id)),
-                )
-                .filter(responses::challenge_id.eq(&challenge.id))
-                .into_boxed();
-            if !auth.may_act_for(&challenge.organization_id) {
-                if auth.kind() != Some(OrgKind::Company) {
-                    return Err(ApiError::forbidden(
-                        "only the challenge's city and responding companies can read responses",
-                    ));
-                }
-                query = query.filter(responses::organization_id.eq(auth.org.id.clone()));
-            }
-            let rows = query
-                .order(responses::created_at.asc())
-                .select((
-                    Response::as_select(),
-                    Solution::as_select(),
-                    Organization::as_select(),
-                ))
-                .load::<(Response, Solution, Organization)>(conn)?;
-            Ok(rows
-                .iter()
-                .map(|(r, s, o)| ResponseOut::new(r, s, o))
-                .collect::<Vec<_>>())
-        })
+        .db(move |conn| list_responses(conn, &auth, &challenge_id))
         .await?;
     Ok(HttpResponse::Ok().json(ResponseList { items }))
+}
+
+/// The responses to a challenge as `auth` may read them: all for its city, a company's own.
+pub fn list_responses(
+    conn: &mut DbConn,
+    auth: &Auth,
+    challenge_id: &str,
+) -> Result<Vec<ResponseOut>, ApiError> {
+    let (challenge, _) = super::challenges::load_visible(conn, challenge_id, Some(auth))?;
+    let mut query = responses::table
+        .inner_join(solutions::table)
+        .inner_join(organizations::table.on(organizations::id.eq(responses::organization_id)))
+        .filter(responses::challenge_id.eq(&challenge.id))
+        .into_boxed();
+    if !auth.may_act_for(&challenge.organization_id) {
+        if auth.kind() != Some(OrgKind::Company) {
+            return Err(ApiError::forbidden(
+                "only the challenge's city and responding companies can read responses",
+            ));
+        }
+        query = query.filter(responses::organization_id.eq(auth.org.id.clone()));
+    }
+    let rows = query
+        .order(responses::created_at.asc())
+        .select((
+            Response::as_select(),
+            Solution::as_select(),
+            Organization::as_select(),
+        ))
+        .load::<(Response, Solution, Organization)>(conn)?;
+    Ok(rows
+        .iter()
+        .map(|(r, s, o)| ResponseOut::new(r, s, o))
+        .collect())
 }

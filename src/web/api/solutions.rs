@@ -227,7 +227,7 @@ pub fn load_visible(
     }
 }
 
-fn load_owned(
+pub fn load_owned(
     conn: &mut DbConn,
     id: &str,
     auth: &Auth,
@@ -275,18 +275,30 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_kind(OrgKind::Company, "register solutions")?;
     let data = SolutionData::parse(body.0)?;
-    if data.status == SolutionStatus::Archived {
-        return Err(FieldErrors::single("status", "a new solution is draft or published").into());
-    }
     let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
-            let row = store::insert_solution(conn, &data, &auth.org.id, Some(&auth.user.id))?;
-            matching::after_solution_change(&matcher, conn, &row.id);
+            let row = create_solution(conn, &matcher, &auth, &data)?;
             Ok(SolutionOut::new(&row, &auth.org))
         })
         .await?;
     Ok(HttpResponse::Created().json(out))
+}
+
+/// Registers a solution for the caller's company; the API and the pages both create through this.
+pub fn create_solution(
+    conn: &mut DbConn,
+    matcher: &Matcher,
+    auth: &Auth,
+    data: &SolutionData,
+) -> Result<Solution, ApiError> {
+    auth.require_kind(OrgKind::Company, "register solutions")?;
+    if data.status == SolutionStatus::Archived {
+        return Err(FieldErrors::single("status", "a new solution is draft or published").into());
+    }
+    let row = store::insert_solution(conn, data, &auth.org.id, Some(&auth.user.id))?;
+    matching::after_solution_change(matcher, conn, &row.id);
+    Ok(row)
 }
 
 /// Read one solution.
@@ -318,35 +330,49 @@ pub async fn patch(
     let matcher = state.matcher.clone();
     let out = state
         .db(move |conn| {
-            let (existing, org) = load_owned(conn, &id, &auth)?;
-            let merged = merge_patch(
-                &SolutionInput::from_stored(&existing),
-                body.0,
-                &[
-                    "title",
-                    "summary",
-                    "description",
-                    "sectors",
-                    "trl",
-                    "language",
-                    "status",
-                ],
-            )?;
-            let data = SolutionData::parse(merged)?;
-            let from = SolutionStatus::parse(&existing.status).unwrap_or(SolutionStatus::Draft);
-            if !from.can_move_to(data.status) {
-                return Err(ApiError::conflict(format!(
-                    "a solution that is {} cannot become {}",
-                    from.as_str(),
-                    data.status.as_str()
-                )));
-            }
-            let row = store::update_solution(conn, &existing, &data, Some(&auth.user.id))?;
-            matching::after_solution_change(&matcher, conn, &row.id);
+            let (row, org) = edit_solution(conn, &matcher, &auth, &id, |stored| {
+                merge_patch(
+                    &stored,
+                    body.0,
+                    &[
+                        "title",
+                        "summary",
+                        "description",
+                        "sectors",
+                        "trl",
+                        "language",
+                        "status",
+                    ],
+                )
+            })?;
             Ok(SolutionOut::new(&row, &org))
         })
         .await?;
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// Changes a solution the caller may change: `edit` turns the stored record's input form
+/// into the new one, checked by the same parser as a create (see `edit_challenge`).
+pub fn edit_solution(
+    conn: &mut DbConn,
+    matcher: &Matcher,
+    auth: &Auth,
+    id: &str,
+    edit: impl FnOnce(SolutionInput) -> Result<SolutionInput, ApiError>,
+) -> Result<(Solution, Organization), ApiError> {
+    let (existing, org) = load_owned(conn, id, auth)?;
+    let data = SolutionData::parse(edit(SolutionInput::from_stored(&existing))?)?;
+    let from = SolutionStatus::parse(&existing.status).unwrap_or(SolutionStatus::Draft);
+    if !from.can_move_to(data.status) {
+        return Err(ApiError::conflict(format!(
+            "a solution that is {} cannot become {}",
+            from.as_str(),
+            data.status.as_str()
+        )));
+    }
+    let row = store::update_solution(conn, &existing, &data, Some(&auth.user.id))?;
+    matching::after_solution_change(matcher, conn, &row.id);
+    Ok((row, org))
 }
 
 /// Delete a draft solution that no response names (otherwise archive it).
