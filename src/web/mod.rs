@@ -87,7 +87,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/admin/organizations/{id}/verify")
                         .route(web::post().to(organizations::verify)),
-                ),
+                )
+                .service(resource("/admin/outbox").route(get().to(outbox::list)))
+                .service(resource("/admin/outbox/{id}/retry").route(web::post().to(outbox::retry))),
         );
 }
 

@@ -16,6 +16,7 @@ use super::api;
         api::responses::create, api::responses::list,
         api::solutions::list, api::solutions::create, api::solutions::get, api::solutions::patch, api::solutions::delete,
         api::organizations::get, api::organizations::patch, api::organizations::verify,
+        api::outbox::list, api::outbox::retry,
     ),
     modifiers(&BearerAuth),
 )]

@@ -2,7 +2,7 @@
 //! database (a fresh SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL`) and its own data directory.
 
-use cleanmatch::config::{Config, Secret};
+use cleanmatch::config::{Config, OutboxSettings, Secret};
 use cleanmatch::Application;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, StatusCode};
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 pub struct TestApp {
     pub address: String,
+    pub state: actix_web::web::Data<cleanmatch::state::AppState>,
     pub client: reqwest::Client,
     pub database_url: String,
     pub dir: tempfile::TempDir,
@@ -87,6 +88,9 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         public_url: "http://127.0.0.1".into(),
         max_body_bytes: 64 * 1024,
         db_pool_size: 4,
+        smtp_url: None,
+        mail_from: "cleanmatch <noreply@cleanmatch.test>".into(),
+        outbox: OutboxSettings::default(),
     }
 }
 
@@ -97,9 +101,11 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        state,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -123,6 +129,43 @@ pub struct Account {
 pub const PASSWORD: &str = "a long enough password";
 
 impl TestApp {
+    /// Runs blocking database work on a connection of the app's pool.
+    pub async fn with_db<T, F>(&self, f: F) -> T
+    where
+        F: FnOnce(&mut cleanmatch::db::DbConn) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.state.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("database connection");
+            f(&mut conn)
+        })
+        .await
+        .expect("database task")
+    }
+
+    /// Sends what the outbox holds that is due, through `mailer`, as the worker would.
+    pub async fn drain_with(
+        &self,
+        mailer: cleanmatch::mail::Mailer,
+        settings: OutboxSettings,
+    ) -> cleanmatch::mail::worker::Report {
+        let pool = self.state.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            cleanmatch::mail::worker::drain_once(&pool, &mailer, &settings).expect("drain")
+        })
+        .await
+        .expect("drain task")
+    }
+
+    /// Sends what is due to the SMTP server `sink`.
+    pub async fn drain(&self, sink: &crate::smtp::SmtpSink) -> cleanmatch::mail::worker::Report {
+        let mailer = cleanmatch::mail::Mailer::smtp(&sink.url(), &self.state.config.mail_from)
+            .expect("mailer");
+        self.drain_with(mailer, self.state.config.outbox.clone())
+            .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

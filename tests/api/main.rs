@@ -2,10 +2,13 @@
 
 mod auth;
 mod challenges;
+mod crash;
 mod errors;
 mod helpers;
+mod mail;
 mod migrations;
 mod organizations;
 mod responses;
+mod smtp;
 mod solutions;
 mod tooling;

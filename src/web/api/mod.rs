@@ -4,6 +4,7 @@ pub mod auth;
 pub mod challenges;
 pub mod me;
 pub mod organizations;
+pub mod outbox;
 pub mod responses;
 pub mod solutions;
 
