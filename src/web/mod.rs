@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod json;
+pub mod links;
 pub mod openapi;
 
 use actix_web::{web, HttpResponse, Route};
@@ -36,7 +37,8 @@ fn get() -> Route {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use api::*;
-    cfg.service(resource("/healthz").route(get().to(health)))
+    cfg.configure(links::configure)
+        .service(resource("/healthz").route(get().to(health)))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
                 .url("/api/openapi.json", openapi::ApiDoc::openapi()),
@@ -46,6 +48,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/register").route(web::post().to(auth::register)))
                 .service(resource("/auth/login").route(web::post().to(auth::login)))
                 .service(resource("/auth/logout").route(web::post().to(auth::logout)))
+                .service(
+                    resource("/auth/verify-email").route(web::post().to(account::verify_email_api)),
+                )
+                .service(
+                    resource("/auth/password-reset")
+                        .route(web::post().to(account::request_password_reset)),
+                )
+                .service(
+                    resource("/auth/password-reset/confirm")
+                        .route(web::post().to(account::confirm_password_reset)),
+                )
                 .service(resource("/me").route(get().to(me::me)))
                 .service(
                     resource("/me/notifications")

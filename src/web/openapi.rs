@@ -11,6 +11,7 @@ use super::api;
     paths(
         super::health,
         api::auth::register, api::auth::login, api::auth::logout,
+        api::account::verify_email_api, api::account::request_password_reset, api::account::confirm_password_reset,
         api::me::me, api::me::get_notifications, api::me::put_notifications,
         api::challenges::list, api::challenges::create, api::challenges::get, api::challenges::patch, api::challenges::delete,
         api::responses::create, api::responses::list,

@@ -1,5 +1,6 @@
 //! One integration test binary on the real application factory.
 
+mod account_mail;
 mod auth;
 mod challenges;
 mod crash;

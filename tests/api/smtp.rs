@@ -78,6 +78,13 @@ impl SmtpSink {
             .collect()
     }
 
+    pub fn received_by(&self, address: &str) -> Vec<Mail> {
+        self.received()
+            .into_iter()
+            .filter(|m| m.to.eq_ignore_ascii_case(address))
+            .collect()
+    }
+
     /// Waits until at least `n` messages arrived, or `timeout` passed; returns the count.
     pub async fn wait_for_count(&self, n: usize, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
@@ -145,5 +152,14 @@ impl Mail {
     pub fn header(&self, name: &str) -> Option<String> {
         let message = mail_parser::MessageParser::default().parse(self.raw.as_bytes())?;
         message.header_raw(name).map(|v| v.trim().to_owned())
+    }
+
+    /// The first link in the text part that starts with `prefix`.
+    pub fn link(&self, prefix: &str) -> String {
+        self.text
+            .split_whitespace()
+            .find(|w| w.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no link starting with {prefix} in:\n{}", self.text))
+            .to_owned()
     }
 }

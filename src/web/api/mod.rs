@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub mod account;
 pub mod auth;
 pub mod challenges;
 pub mod me;
