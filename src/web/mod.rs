@@ -82,6 +82,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(responses::create)),
                 )
                 .service(
+                    resource("/responses/{id}/shortlist")
+                        .route(web::post().to(responses::shortlist)),
+                )
+                .service(
+                    resource("/responses/{id}/decline").route(web::post().to(responses::decline)),
+                )
+                .service(resource("/responses/{id}/award").route(web::post().to(responses::award)))
+                .service(
                     resource("/solutions")
                         .route(get().to(solutions::list))
                         .route(web::post().to(solutions::create)),

@@ -8,11 +8,12 @@ use utoipa::ToSchema;
 
 use super::OrgRef;
 use crate::auth::Auth;
-use crate::db::models::{Organization, Response, Solution};
-use crate::db::schema::{organizations, responses, solutions};
+use crate::db::models::{Challenge, Organization, Response, Solution};
+use crate::db::schema::{challenges, organizations, responses, solutions};
 use crate::db::store;
 use crate::domain::{new_id, now, Check, OrgKind, ResponseStatus};
 use crate::error::{ApiError, ErrorBody};
+use crate::mail::notify;
 use crate::state::AppState;
 use crate::web::json::JsonBody;
 
@@ -79,6 +80,7 @@ pub async fn create(
     let message = c.required_text("message", body.0.message, 1, 5000);
     c.finish(())?;
     let challenge_id = id.into_inner();
+    let links = state.links.clone();
     let out = state
         .db(move |conn| {
             let (challenge, _) = super::challenges::load_visible(conn, &challenge_id, Some(&auth))?;
@@ -144,6 +146,7 @@ pub async fn create(
                     Some("submitted"),
                     Some(&auth.user.id),
                 )?;
+                notify::on_response_created(conn, &links, &response)?;
                 Ok(())
             })?;
             Ok(ResponseOut::new(&response, &solution, &auth.org))
@@ -200,4 +203,121 @@ pub async fn list(
         })
         .await?;
     Ok(HttpResponse::Ok().json(ResponseList { items }))
+}
+
+/// A city's decision on a response: checked (who, and from which status), recorded in
+/// the audit log, and e-mailed to the responding company, in one transaction.
+async fn decide(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: String,
+    to: ResponseStatus,
+) -> Result<HttpResponse, ApiError> {
+    let links = state.links.clone();
+    let out = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let (response, challenge) = responses::table
+                    .inner_join(challenges::table)
+                    .filter(responses::id.eq(&id))
+                    .select((Response::as_select(), Challenge::as_select()))
+                    .first::<(Response, Challenge)>(conn)
+                    .optional()?
+                    .ok_or_else(|| ApiError::not_found("response"))?;
+                if !auth.may_act_for(&challenge.organization_id) {
+                    return Err(ApiError::forbidden(
+                        "only the challenge's city can decide on its responses",
+                    ));
+                }
+                let from = ResponseStatus::parse(&response.status).ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!(
+                        "response {} has the unknown status {:?}",
+                        response.id,
+                        response.status
+                    ))
+                })?;
+                if !from.can_move_to(to) {
+                    return Err(ApiError::conflict(format!(
+                        "a {from} response cannot become {to}"
+                    )));
+                }
+                let at = now();
+                // Only from the status just read: of two decisions at once, one wins.
+                let changed = diesel::update(
+                    responses::table
+                        .find(&response.id)
+                        .filter(responses::status.eq(from.as_str())),
+                )
+                .set((
+                    responses::status.eq(to.as_str()),
+                    responses::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+                if changed == 0 {
+                    return Err(ApiError::conflict(
+                        "the response changed meanwhile; reload it",
+                    ));
+                }
+                store::audit(
+                    conn,
+                    "response",
+                    &response.id,
+                    "status_changed",
+                    Some(from.as_str()),
+                    Some(to.as_str()),
+                    Some(&auth.user.id),
+                )?;
+                let response = Response {
+                    status: to.as_str().into(),
+                    updated_at: at,
+                    ..response
+                };
+                notify::on_response_status(conn, &links, &response)?;
+                let (solution, company) = solutions::table
+                    .inner_join(organizations::table)
+                    .filter(solutions::id.eq(&response.solution_id))
+                    .select((Solution::as_select(), Organization::as_select()))
+                    .first::<(Solution, Organization)>(conn)?;
+                Ok(ResponseOut::new(&response, &solution, &company))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Shortlist a submitted response (the challenge's city or a platform admin); the
+/// company is e-mailed.
+#[utoipa::path(post, path = "/api/v1/responses/{id}/shortlist", tag = "responses",
+    responses((status = 200, body = ResponseOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn shortlist(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    decide(state, auth, id.into_inner(), ResponseStatus::Shortlisted).await
+}
+
+/// Decline a submitted or shortlisted response; the company is e-mailed.
+#[utoipa::path(post, path = "/api/v1/responses/{id}/decline", tag = "responses",
+    responses((status = 200, body = ResponseOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn decline(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    decide(state, auth, id.into_inner(), ResponseStatus::Declined).await
+}
+
+/// Award a shortlisted response; the company is e-mailed.
+#[utoipa::path(post, path = "/api/v1/responses/{id}/award", tag = "responses",
+    responses((status = 200, body = ResponseOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn award(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    decide(state, auth, id.into_inner(), ResponseStatus::Awarded).await
 }
