@@ -1,13 +1,13 @@
 //! The outbox worker: the only code that sends mail.
 //!
 //! It claims a batch of due rows with a lease (a short transaction), then sends them one
-//! by one outside any transaction, marking each sent as soon as the server accepted it.
-//! If the process dies mid-batch, the rows it had not marked are claimed again when
-//! their lease runs out: at most the one message in flight at the moment of death can
-//! arrive twice. It runs as a thread inside `serve` and in `cleanmatch outbox work`;
+//! outside any transaction (on a few SMTP connections at once), marking each sent as
+//! soon as the server accepted it. If the process dies mid-batch, the rows it had not
+//! marked are claimed again when their lease runs out: at most the messages in flight at
+//! the moment of death (one per connection, never more than a batch) can arrive twice. It runs as a thread inside `serve` and in `cleanmatch outbox work`;
 //! tests call [`drain_once`].
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::links::Links;
-use super::mailer::{Mailer, SMTP_TIMEOUT};
+use super::mailer::{Mailer, SendError, SMTP_TIMEOUT};
 use super::outbox::{self, OutboxStatus};
 use crate::config::OutboxSettings;
+use crate::db::models::OutboxRow;
 use crate::db::DbPool;
 use crate::domain::now;
 
@@ -47,52 +48,96 @@ impl Report {
     }
 }
 
-/// Claims one batch and sends it. `stopping` is asked before each message.
+/// Claims one batch and sends it on up to `settings.concurrency` connections. Each row
+/// is marked as soon as its result is known. `stopping` is asked before each message.
 pub fn work_batch(
     pool: &DbPool,
     mailer: &Mailer,
     settings: &OutboxSettings,
-    stopping: &dyn Fn() -> bool,
+    stopping: &(dyn Fn() -> bool + Sync),
 ) -> anyhow::Result<Report> {
     let mut conn = pool
         .get()
         .context("no database connection for the outbox")?;
     let claimed_at = Instant::now();
     let rows = outbox::claim(&mut conn, settings, now()).context("claiming outbox rows")?;
-    let lease = Duration::from_secs(u64::try_from(settings.lease_secs).unwrap_or(60));
-    // A send that starts before this ends before the lease does, even at the SMTP timeout.
-    let send_until = claimed_at + lease - SMTP_TIMEOUT.min(lease / 4);
     let mut report = Report {
         claimed: rows.len(),
         ..Report::default()
     };
-    for (index, row) in rows.iter().enumerate() {
-        if stopping() || Instant::now() >= send_until {
-            let rest: Vec<String> = rows[index..].iter().map(|r| r.id.clone()).collect();
-            report.released = outbox::release(&mut conn, &rest)?;
-            break;
+    if rows.is_empty() {
+        return Ok(report);
+    }
+    let lease = Duration::from_secs(u64::try_from(settings.lease_secs).unwrap_or(60));
+    // A send that starts before this ends before the lease does, even at the SMTP timeout.
+    let send_until = claimed_at + lease - SMTP_TIMEOUT.min(lease / 4);
+    let next = AtomicUsize::new(0);
+    let (results, finished) = mpsc::channel::<(usize, Result<(), SendError>)>();
+    let mut first_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..settings.concurrency.clamp(1, rows.len()) {
+            let results = results.clone();
+            let (rows, next) = (&rows, &next);
+            scope.spawn(move || loop {
+                if stopping() || Instant::now() >= send_until {
+                    return;
+                }
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                let Some(row) = rows.get(index) else {
+                    return;
+                };
+                if results.send((index, mailer.send(row))).is_err() {
+                    return;
+                }
+            });
         }
-        match mailer.send(row) {
-            Ok(()) => {
-                outbox::mark_sent(&mut conn, &row.id)
-                    .with_context(|| format!("marking outbox row {} sent", row.id))?;
-                report.sent += 1;
-                tracing::debug!(id = %row.id, template = %row.template, "e-mail sent");
-            }
-            Err(e) => {
-                let status =
-                    outbox::mark_failed(&mut conn, row, &e.message, e.permanent, settings)?;
-                if status == OutboxStatus::Dead {
-                    report.dead += 1;
-                    tracing::error!(id = %row.id, template = %row.template, attempts = row.attempts, error = %e.message, "e-mail is dead: no more attempts");
-                } else {
-                    report.retried += 1;
-                    tracing::warn!(id = %row.id, template = %row.template, attempts = row.attempts, error = %e.message, "e-mail failed; will retry");
+        drop(results);
+        // Marked here, one connection, as results arrive: a row sent but not yet marked
+        // when the process dies is the only kind that can be sent twice.
+        for (index, result) in finished {
+            if first_error.is_none() {
+                if let Err(e) = record(&mut conn, &rows[index], result, settings, &mut report) {
+                    first_error = Some(e);
                 }
             }
         }
+    });
+    if let Some(e) = first_error {
+        return Err(e);
     }
+    // Senders take rows in order and check before taking one: the rest were never tried.
+    let tried = next.load(Ordering::SeqCst).min(rows.len());
+    let rest: Vec<String> = rows[tried..].iter().map(|r| r.id.clone()).collect();
+    report.released = outbox::release(&mut conn, &rest)?;
     Ok(report)
+}
+
+fn record(
+    conn: &mut crate::db::DbConn,
+    row: &OutboxRow,
+    result: Result<(), SendError>,
+    settings: &OutboxSettings,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    match result {
+        Ok(()) => {
+            outbox::mark_sent(conn, &row.id)
+                .with_context(|| format!("marking outbox row {} sent", row.id))?;
+            report.sent += 1;
+            tracing::debug!(id = %row.id, template = %row.template, "e-mail sent");
+        }
+        Err(e) => {
+            let status = outbox::mark_failed(conn, row, &e.message, e.permanent, settings)?;
+            if status == OutboxStatus::Dead {
+                report.dead += 1;
+                tracing::error!(id = %row.id, template = %row.template, attempts = row.attempts, error = %e.message, "e-mail is dead: no more attempts");
+            } else {
+                report.retried += 1;
+                tracing::warn!(id = %row.id, template = %row.template, attempts = row.attempts, error = %e.message, "e-mail failed; will retry");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Sends everything that is due now, batch after batch, and returns what happened.

@@ -157,10 +157,24 @@ fn arrivals(sink: &SmtpSink) -> HashMap<String, usize> {
 async fn serve_sends_through_its_worker_and_stops_cleanly_on_sigterm() {
     let db = SharedDb::new();
     let sink = SmtpSink::start();
-    let mut serve = db.start(&sink, &["serve", "--bind", "127.0.0.1:0"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut serve = db.start(&sink, &["serve", "--bind", &bind]);
     db.queue(3).await;
     db.wait_all_sent(Duration::from_secs(30)).await;
     assert_eq!(sink.count(), 3);
+    // SIGTERM once the server runs (before that, nothing handles the signal yet).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !reqwest::get(format!("http://{bind}/healthz"))
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(Instant::now() < deadline, "serve never answered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let status = terminate(&mut serve).await;
     assert!(status.success(), "{status:?}");
 }
