@@ -28,10 +28,11 @@ impl Application {
             let index_dir = config.index_dir.clone();
             let min_score = config.match_min_score;
             let auto = config.auto_introduce_min_score;
+            let links = crate::mail::Links::new(&config);
             tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let pool = db::connect(&url, size)?;
                 let mut conn = pool.get()?;
-                let matcher = Matcher::open(&index_dir, &mut conn, min_score, auto)?;
+                let matcher = Matcher::open(&index_dir, &mut conn, min_score, auto, links)?;
                 Ok((pool, Arc::new(matcher)))
             })
             .await??

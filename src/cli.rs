@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `import`, `admin`.
+//! The command line: `serve`, `migrate`, `import`, `admin`, `outbox`.
 
 use std::path::PathBuf;
 
@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use crate::config::Config;
 use crate::db::models::{Organization, User};
 use crate::db::schema::{organizations, users};
+use crate::mail::{worker, Links, Mailer};
 use crate::{db, demo, import, Application};
 
 #[derive(Debug, Parser)]
@@ -76,6 +77,28 @@ pub enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// The e-mail outbox.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Send queued e-mails until SIGINT or SIGTERM (alongside or instead of the worker
+    /// inside `serve`; any number of these may run on one PostgreSQL database).
+    Work,
+    /// Send what is due now, then exit.
+    Drain,
+    /// Queue COUNT e-mails to TO and time how fast they are sent (use a test mail
+    /// server and a database no other worker sends from).
+    Bench {
+        #[arg(long, default_value_t = 500)]
+        count: usize,
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -147,14 +170,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await??;
                 println!("{summary}");
             }
+            let mailer = Mailer::from_config(&state.config)?;
+            println!("mail goes to {}", mailer.describe());
+            let worker = if state.config.outbox.worker_in_serve {
+                Some(worker::spawn(
+                    state.pool.clone(),
+                    mailer,
+                    state.links.clone(),
+                    state.config.outbox.clone(),
+                )?)
+            } else {
+                println!("no outbox worker in this process (OUTBOX_WORKER=off)");
+                None
+            };
             println!(
                 "cleanmatch listening on http://{}",
                 state.config.bind.replace(":0", &format!(":{}", app.port()))
             );
-            app.run_until_stopped().await?;
+            let served = app.run_until_stopped().await;
+            if let Some(worker) = worker {
+                tokio::task::spawn_blocking(move || worker.stop()).await?;
+            }
+            served?;
             tracing::info!("stopped");
             Ok(())
         }
+        Command::Outbox { command } => outbox(command).await,
         Command::Migrate => {
             let config = Config::from_env(None)?;
             init_tracing(&config.log_level);
@@ -189,6 +230,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &mut conn,
                 config.match_min_score,
                 config.auto_introduce_min_score,
+                crate::mail::Links::new(&config),
             )?;
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
@@ -262,6 +304,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             create_admin(&mut conn, &email, &name, password.as_deref())
         }
     }
+}
+
+async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
+    let config = Config::from_env(None)?;
+    init_tracing(&config.log_level);
+    let pool = db::connect(&config.database_url, 2)?;
+    let mailer = Mailer::from_config(&config)?;
+    let links = Links::new(&config);
+    let settings = config.outbox.clone();
+    match command {
+        OutboxCommand::Work => {
+            println!("sending queued e-mail to {}", mailer.describe());
+            let worker = worker::spawn(pool, mailer, links, settings)?;
+            shutdown_signal().await?;
+            tokio::task::spawn_blocking(move || worker.stop()).await?;
+            Ok(())
+        }
+        OutboxCommand::Drain => {
+            let report =
+                tokio::task::spawn_blocking(move || worker::drain_once(&pool, &mailer, &settings))
+                    .await??;
+            println!(
+                "sent {}, to retry {}, dead {}",
+                report.sent, report.retried, report.dead
+            );
+            Ok(())
+        }
+        OutboxCommand::Bench { count, to } => {
+            let figures = tokio::task::spawn_blocking(move || {
+                crate::mail::bench::run(&pool, &links, &mailer, &settings, count, &to)
+            })
+            .await??;
+            println!("{figures}");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    Ok(())
 }
 
 fn create_admin(

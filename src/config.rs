@@ -31,6 +31,48 @@ pub struct Config {
     pub match_min_score: f32,
     /// Matches at or above this score are introduced without a coordinator (`None`: never).
     pub auto_introduce_min_score: Option<f32>,
+    /// `smtp://`, `smtps://` or `smtp://...?tls=required`, credentials in the URL; `None`
+    /// writes `.eml` files under `DATA_DIR/mail/` instead.
+    pub smtp_url: Option<Secret>,
+    /// The `From` of every e-mail, e.g. `cleanmatch <noreply@example.org>`.
+    pub mail_from: String,
+    pub outbox: OutboxSettings,
+}
+
+/// How the outbox worker claims, retries and gives up.
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    /// Run the worker inside `serve` (off when separate `outbox work` processes send).
+    pub worker_in_serve: bool,
+    /// Rows claimed at once; at most this many can be sent twice after a crash.
+    pub batch_size: i64,
+    /// How long a claim lasts; a row still `sending` after it is claimed again. Must
+    /// exceed the SMTP timeout (10 s).
+    pub lease_secs: i64,
+    /// Attempts before a row is `dead`.
+    pub max_attempts: i32,
+    /// First retry delay; it doubles with each failure, capped at an hour.
+    pub retry_base_secs: i64,
+    /// How often an idle worker looks for due rows.
+    pub poll_ms: u64,
+    /// SMTP connections one worker sends on at once. lettre 0.11.23 leaves Nagle's
+    /// algorithm on, which costs each message about 40 ms of waiting on one connection
+    /// (fixed upstream in lettre#1159, unreleased); parallel connections hide it.
+    pub concurrency: usize,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings {
+            worker_in_serve: true,
+            batch_size: 20,
+            lease_secs: 60,
+            max_attempts: 8,
+            retry_base_secs: 30,
+            poll_ms: 1000,
+            concurrency: 4,
+        }
+    }
 }
 
 /// A value that must never appear in logs.
@@ -61,6 +103,12 @@ impl fmt::Debug for Config {
             .field("jwt_secret", &self.jwt_secret)
             .field("token_ttl_hours", &self.token_ttl_hours)
             .field("public_url", &self.public_url)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_ref().map(|u| redact_url(u.expose())),
+            )
+            .field("mail_from", &self.mail_from)
+            .field("outbox", &self.outbox)
             .finish()
     }
 }
@@ -88,6 +136,36 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// A whole number from `range`, or `default` when unset.
+fn env_number<T>(name: &str, range: std::ops::RangeInclusive<T>, default: T) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    match env(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .with_context(|| {
+                format!(
+                    "{name} must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                )
+            }),
+    }
+}
+
+/// The host part of an absolute URL, for Message-IDs and the default sender.
+pub fn url_host(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .host_str()
+        .map(|h| h.trim_matches(['[', ']']).to_owned())
+}
+
 impl Config {
     /// The defaults for a data folder and database, as `from_env` would give them with
     /// nothing else set (tests start from this).
@@ -105,6 +183,9 @@ impl Config {
             index_dir: data_dir.join("index"),
             match_min_score: DEFAULT_MATCH_MIN_SCORE,
             auto_introduce_min_score: Some(DEFAULT_AUTO_INTRODUCE_MIN_SCORE),
+            smtp_url: None,
+            mail_from: "cleanmatch <noreply@cleanmatch.invalid>".into(),
+            outbox: OutboxSettings::default(),
         }
     }
 
@@ -140,6 +221,38 @@ impl Config {
             .unwrap_or_else(|| format!("http://{bind}"))
             .trim_end_matches('/')
             .to_owned();
+        let Some(host) = url_host(&public_url) else {
+            bail!("PUBLIC_URL must be an absolute http(s) URL, such as https://cleanmatch.example.org");
+        };
+        let smtp_url = env("SMTP_URL").map(Secret::new);
+        if let Some(url) = &smtp_url {
+            let scheme = url.expose().split("://").next().unwrap_or_default();
+            if scheme != "smtp" && scheme != "smtps" {
+                bail!("SMTP_URL must start with smtp:// or smtps://");
+            }
+        }
+        let mail_from = env("MAIL_FROM").unwrap_or_else(|| format!("cleanmatch <noreply@{host}>"));
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("MAIL_FROM must be an address such as `cleanmatch <noreply@example.org>`, not {mail_from:?}");
+        }
+        let defaults = OutboxSettings::default();
+        let outbox = OutboxSettings {
+            worker_in_serve: match env("OUTBOX_WORKER").as_deref().map(str::trim) {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(_) => bail!("OUTBOX_WORKER must be `on` or `off`"),
+            },
+            batch_size: env_number("OUTBOX_BATCH_SIZE", 1..=500, defaults.batch_size)?,
+            lease_secs: env_number("OUTBOX_LEASE_SECS", 1..=3600, defaults.lease_secs)?,
+            max_attempts: env_number("OUTBOX_MAX_ATTEMPTS", 1..=50, defaults.max_attempts)?,
+            retry_base_secs: env_number(
+                "OUTBOX_RETRY_BASE_SECS",
+                1..=3600,
+                defaults.retry_base_secs,
+            )?,
+            poll_ms: env_number("OUTBOX_POLL_MS", 10..=60_000, defaults.poll_ms)?,
+            concurrency: env_number("OUTBOX_CONCURRENCY", 1..=32, defaults.concurrency)?,
+        };
         Ok(Config {
             database_url,
             bind,
@@ -175,6 +288,9 @@ impl Config {
                 ),
                 None => Some(DEFAULT_AUTO_INTRODUCE_MIN_SCORE),
             },
+            smtp_url,
+            mail_from,
+            outbox,
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod mail;
 pub mod matching;
 pub mod state;
 pub mod web;

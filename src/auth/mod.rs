@@ -2,6 +2,7 @@
 //! logged-in users, `MaybeAuth` where anonymous callers are welcome too).
 
 pub mod password;
+pub mod purpose;
 pub mod rate_limit;
 pub mod token;
 

@@ -153,6 +153,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        to_address -> Text,
+        user_id -> Nullable<Text>,
+        template -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_id -> Text,
+        unsubscribe_url -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_resets (jti) {
+        jti -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(challenges -> organizations (organization_id));
@@ -161,6 +193,7 @@ diesel::joinable!(responses -> challenges (challenge_id));
 diesel::joinable!(responses -> solutions (solution_id));
 diesel::joinable!(matches -> challenges (challenge_id));
 diesel::joinable!(matches -> solutions (solution_id));
+diesel::joinable!(password_resets -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -172,4 +205,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     matches,
     audit_log,
+    outbox,
+    password_resets,
 );

@@ -153,6 +153,21 @@ codes!(
     }
 );
 
+impl ResponseStatus {
+    /// The decisions a city makes on a response: shortlist or decline what was
+    /// submitted, award or decline what was shortlisted. Awarded and declined are final.
+    pub fn can_move_to(self, to: ResponseStatus) -> bool {
+        use ResponseStatus::*;
+        matches!(
+            (self, to),
+            (Submitted, Shortlisted)
+                | (Submitted, Declined)
+                | (Shortlisted, Awarded)
+                | (Shortlisted, Declined)
+        )
+    }
+}
+
 codes!(
     /// Where a match stands; see `MatchStatus::can_move_to`.
     MatchStatus {

@@ -9,6 +9,7 @@ use crate::db::schema::{cluster_memberships, matches, solutions};
 use crate::db::{store, DbConn};
 use crate::domain::{now, MatchStatus, OrgKind};
 use crate::error::ApiError;
+use crate::mail::{notify, Links};
 
 pub fn load(conn: &mut DbConn, match_id: &str) -> Result<Match, ApiError> {
     matches::table
@@ -62,6 +63,7 @@ pub fn require_curator(conn: &mut DbConn, auth: &Auth, m: &Match) -> Result<(), 
 /// transaction.
 pub fn transition(
     conn: &mut DbConn,
+    links: &Links,
     match_id: &str,
     to: MatchStatus,
     actor: Option<&str>,
@@ -95,7 +97,7 @@ pub fn transition(
         m.status = to.as_str().into();
         m.updated_at = at;
         if to == MatchStatus::Introduced {
-            super::notify::introduction(conn, &m)?;
+            notify::queue_introduction(conn, links, &m.id)?;
         }
         Ok(m)
     })
@@ -105,6 +107,7 @@ pub fn transition(
 /// allowed; used when responses change (a company responds, a city shortlists, ...).
 pub fn follow_response(
     conn: &mut DbConn,
+    links: &Links,
     challenge_id: &str,
     solution_id: &str,
     to: MatchStatus,
@@ -119,7 +122,7 @@ pub fn follow_response(
     if let Some(m) = found {
         let from = MatchStatus::parse(&m.status).unwrap_or(MatchStatus::Suggested);
         if from.can_move_to(to) {
-            transition(conn, &m.id, to, actor)?;
+            transition(conn, links, &m.id, to, actor)?;
         }
     }
     Ok(())

@@ -10,7 +10,6 @@
 
 mod docs;
 pub mod lifecycle;
-pub mod notify;
 mod store;
 
 use std::collections::HashMap;
@@ -42,6 +41,8 @@ pub struct Matcher {
     pub min_score: f32,
     /// Matches at or above this score are introduced automatically.
     pub auto_introduce_at: Option<f32>,
+    /// For the e-mails of automatic introductions.
+    links: crate::mail::Links,
 }
 
 #[derive(Default)]
@@ -69,6 +70,7 @@ impl Matcher {
         conn: &mut DbConn,
         min_score: f32,
         auto_introduce_at: Option<f32>,
+        links: crate::mail::Links,
     ) -> anyhow::Result<Matcher> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let (index, state) = MatchIndex::open_or_create(dir).context("opening the search index")?;
@@ -77,6 +79,7 @@ impl Matcher {
             cursor: Mutex::new(Cursor::default()),
             min_score,
             auto_introduce_at,
+            links,
         };
         let current = watermark(conn)?;
         match state {
@@ -281,7 +284,7 @@ impl Matcher {
             .into_iter()
             .filter(|h| h.score >= self.min_score)
             .collect();
-        store_challenge_matches(conn, &c.id, &hits, self.auto_introduce_at)
+        store_challenge_matches(conn, &self.links, &c.id, &hits, self.auto_introduce_at)
             .map_err(|e| anyhow::anyhow!("storing matches: {e:?}"))?;
         Ok(hits)
     }
@@ -311,7 +314,7 @@ impl Matcher {
             .into_iter()
             .filter(|h| h.score >= self.min_score)
             .collect();
-        store_solution_matches(conn, &s.id, &hits, self.auto_introduce_at)
+        store_solution_matches(conn, &self.links, &s.id, &hits, self.auto_introduce_at)
             .map_err(|e| anyhow::anyhow!("storing matches: {e:?}"))?;
         Ok(hits)
     }

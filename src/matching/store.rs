@@ -12,6 +12,7 @@ use crate::db::schema::{challenges, matches, solutions};
 use crate::db::DbConn;
 use crate::domain::{new_id, now, MatchStatus};
 use crate::error::ApiError;
+use crate::mail::Links;
 
 /// The status of a match nobody has decided on yet.
 pub const SUGGESTED: &str = "suggested";
@@ -69,6 +70,7 @@ fn rerank(conn: &mut DbConn, challenge_id: &str) -> QueryResult<()> {
 /// Introduces the suggested matches at or above the threshold, as the platform.
 fn auto_introduce(
     conn: &mut DbConn,
+    links: &Links,
     threshold: Option<f32>,
     challenge_id: Option<&str>,
     solution_id: Option<&str>,
@@ -88,7 +90,7 @@ fn auto_introduce(
         query = query.filter(matches::solution_id.eq(id.to_owned()));
     }
     for id in query.load::<String>(conn)? {
-        super::lifecycle::transition(conn, &id, MatchStatus::Introduced, None)?;
+        super::lifecycle::transition(conn, links, &id, MatchStatus::Introduced, None)?;
     }
     Ok(())
 }
@@ -97,6 +99,7 @@ fn auto_introduce(
 /// above `auto_introduce_at` are introduced.
 pub fn store_challenge_matches(
     conn: &mut DbConn,
+    links: &Links,
     challenge_id: &str,
     hits: &[Hit],
     auto_introduce_at: Option<f32>,
@@ -123,13 +126,14 @@ pub fn store_challenge_matches(
         )
         .execute(conn)?;
         rerank(conn, challenge_id)?;
-        auto_introduce(conn, auto_introduce_at, Some(challenge_id), None)
+        auto_introduce(conn, links, auto_introduce_at, Some(challenge_id), None)
     })
 }
 
 /// Stores the ranked open challenges of one solution (hits are challenges).
 pub fn store_solution_matches(
     conn: &mut DbConn,
+    links: &Links,
     solution_id: &str,
     hits: &[Hit],
     auto_introduce_at: Option<f32>,
@@ -163,7 +167,7 @@ pub fn store_solution_matches(
         for challenge_id in touched.iter().chain(withdrawn.iter()) {
             rerank(conn, challenge_id)?;
         }
-        auto_introduce(conn, auto_introduce_at, None, Some(solution_id))
+        auto_introduce(conn, links, auto_introduce_at, None, Some(solution_id))
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod json;
+pub mod links;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;
@@ -39,7 +40,8 @@ fn get() -> Route {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use api::*;
-    cfg.service(resource("/healthz").route(get().to(health)))
+    cfg.configure(links::configure)
+        .service(resource("/healthz").route(get().to(health)))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
                 .url("/api/openapi.json", openapi::ApiDoc::openapi()),
@@ -49,6 +51,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/register").route(web::post().to(auth::register)))
                 .service(resource("/auth/login").route(web::post().to(auth::login)))
                 .service(resource("/auth/logout").route(web::post().to(auth::logout)))
+                .service(
+                    resource("/auth/verify-email").route(web::post().to(account::verify_email_api)),
+                )
+                .service(
+                    resource("/auth/password-reset")
+                        .route(web::post().to(account::request_password_reset)),
+                )
+                .service(
+                    resource("/auth/password-reset/confirm")
+                        .route(web::post().to(account::confirm_password_reset)),
+                )
                 .service(resource("/me").route(get().to(me::me)))
                 .service(
                     resource("/me/notifications")
@@ -75,6 +88,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(responses::list))
                         .route(web::post().to(responses::create)),
                 )
+                .service(
+                    resource("/responses/{id}/shortlist")
+                        .route(web::post().to(responses::shortlist)),
+                )
+                .service(
+                    resource("/responses/{id}/decline").route(web::post().to(responses::decline)),
+                )
+                .service(resource("/responses/{id}/award").route(web::post().to(responses::award)))
                 .service(
                     resource("/solutions")
                         .route(get().to(solutions::list))
@@ -114,7 +135,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/admin/organizations/{id}/verify")
                         .route(web::post().to(organizations::verify)),
-                ),
+                )
+                .service(resource("/admin/outbox").route(get().to(outbox::list)))
+                .service(resource("/admin/outbox/{id}/retry").route(web::post().to(outbox::retry))),
         )
         .configure(pages::configure);
 }

@@ -11,15 +11,17 @@ use super::api;
     paths(
         super::health,
         api::auth::register, api::auth::login, api::auth::logout,
+        api::account::verify_email_api, api::account::request_password_reset, api::account::confirm_password_reset,
         api::me::me, api::me::get_notifications, api::me::put_notifications,
         api::challenges::list, api::challenges::create, api::challenges::get, api::challenges::patch, api::challenges::delete,
-        api::responses::create, api::responses::list,
         api::matches::for_challenge, api::matches::for_solution,
         api::curation::queue, api::curation::get, api::curation::approve, api::curation::dismiss, api::curation::introduce,
         api::clusters::list, api::clusters::request, api::clusters::memberships, api::clusters::mine,
         api::clusters::accept, api::clusters::refuse,
+        api::responses::create, api::responses::list, api::responses::shortlist, api::responses::decline, api::responses::award,
         api::solutions::list, api::solutions::create, api::solutions::get, api::solutions::patch, api::solutions::delete,
         api::organizations::get, api::organizations::patch, api::organizations::verify,
+        api::outbox::list, api::outbox::retry,
     ),
     modifiers(&BearerAuth),
 )]

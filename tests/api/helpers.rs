@@ -2,7 +2,7 @@
 //! database (a fresh SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL`) and its own data directory.
 
-use cleanmatch::config::{Config, Secret};
+use cleanmatch::config::{Config, OutboxSettings, Secret};
 use cleanmatch::Application;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, StatusCode};
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 pub struct TestApp {
     pub address: String,
+    state: Option<actix_web::web::Data<cleanmatch::state::AppState>>,
     pub client: reqwest::Client,
     pub database_url: String,
     pub dir: tempfile::TempDir,
@@ -100,9 +101,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        state: Some(state),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -126,6 +129,50 @@ pub struct Account {
 pub const PASSWORD: &str = "a long enough password";
 
 impl TestApp {
+    /// The in-process application's state (not for a `Server` running the binary).
+    pub fn state(&self) -> &actix_web::web::Data<cleanmatch::state::AppState> {
+        self.state
+            .as_ref()
+            .expect("an in-process app (spawn_app), not a Server")
+    }
+
+    /// Runs blocking database work on a connection of the app's pool.
+    pub async fn with_db<T, F>(&self, f: F) -> T
+    where
+        F: FnOnce(&mut cleanmatch::db::DbConn) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.state().pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("database connection");
+            f(&mut conn)
+        })
+        .await
+        .expect("database task")
+    }
+
+    /// Sends what the outbox holds that is due, through `mailer`, as the worker would.
+    pub async fn drain_with(
+        &self,
+        mailer: cleanmatch::mail::Mailer,
+        settings: OutboxSettings,
+    ) -> cleanmatch::mail::worker::Report {
+        let pool = self.state().pool.clone();
+        tokio::task::spawn_blocking(move || {
+            cleanmatch::mail::worker::drain_once(&pool, &mailer, &settings).expect("drain")
+        })
+        .await
+        .expect("drain task")
+    }
+
+    /// Sends what is due to the SMTP server `sink`.
+    pub async fn drain(&self, sink: &crate::smtp::SmtpSink) -> cleanmatch::mail::worker::Report {
+        let mailer = cleanmatch::mail::Mailer::smtp(&sink.url(), &self.state().config.mail_from)
+            .expect("mailer");
+        self.drain_with(mailer, self.state().config.outbox.clone())
+            .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -342,6 +389,7 @@ impl Server {
             .expect("start cleanmatch serve");
         let child = ChildGuard(child);
         let app = TestApp {
+            state: None,
             address: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::new(),
             database_url,

@@ -6,5 +6,9 @@
 #[path = "../api/helpers.rs"]
 mod db;
 mod harness;
+// The SMTP server the e-mail flows are checked against.
+#[allow(dead_code)]
+#[path = "../api/smtp.rs"]
+mod smtp;
 mod journeys;
 mod screenshots;

@@ -172,11 +172,16 @@ pub async fn register_account(
     let hash = web::block(move || password::hash_password(&plain)).await??;
     let secret = state.config.jwt_secret.expose().to_owned();
     let ttl = state.config.token_ttl_hours;
+    let links = state.links.clone();
     let (user, org, issued) = state
         .db(move |conn| {
-            let (user, org) = create_account(conn, &reg, hash)?;
-            let issued = start_session(conn, &secret, ttl, &user.id)?;
-            Ok((user, org, issued))
+            // The verification e-mail exists exactly when the account does.
+            conn.transaction(|conn| {
+                let (user, org) = create_account(conn, &reg, hash)?;
+                crate::mail::notify::queue_verification(conn, &links, &user)?;
+                let issued = start_session(conn, &secret, ttl, &user.id)?;
+                Ok((user, org, issued))
+            })
         })
         .await?;
     tracing::info!(user_id = %user.id, org_id = %org.id, kind = %org.kind, "registered");

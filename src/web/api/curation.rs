@@ -141,11 +141,12 @@ async fn decide(
     id: String,
     to: MatchStatus,
 ) -> Result<HttpResponse, ApiError> {
+    let links = state.links.clone();
     let m = state
         .db(move |conn| {
             let m = lifecycle::load(conn, &id)?;
             lifecycle::require_curator(conn, &auth, &m)?;
-            lifecycle::transition(conn, &m.id, to, Some(&auth.user.id))
+            lifecycle::transition(conn, &links, &m.id, to, Some(&auth.user.id))
         })
         .await?;
     Ok(HttpResponse::Ok().json(DecisionOut {

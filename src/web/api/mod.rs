@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub mod account;
 pub mod auth;
 pub mod challenges;
 pub mod clusters;
@@ -7,6 +8,7 @@ pub mod curation;
 pub mod matches;
 pub mod me;
 pub mod organizations;
+pub mod outbox;
 pub mod responses;
 pub mod solutions;
 

@@ -8,12 +8,13 @@ use utoipa::ToSchema;
 
 use super::OrgRef;
 use crate::auth::Auth;
-use crate::db::models::{Organization, Response, Solution};
-use crate::db::schema::{organizations, responses, solutions};
+use crate::db::models::{Challenge, Organization, Response, Solution};
+use crate::db::schema::{challenges, organizations, responses, solutions};
 use crate::db::store;
 use crate::db::DbConn;
 use crate::domain::{new_id, now, Check, MatchStatus, OrgKind, ResponseStatus};
 use crate::error::{ApiError, ErrorBody};
+use crate::mail::{notify, Links};
 use crate::matching::lifecycle;
 use crate::state::AppState;
 use crate::web::json::JsonBody;
@@ -76,8 +77,9 @@ pub async fn create(
     body: JsonBody<ResponseInput>,
 ) -> Result<HttpResponse, ApiError> {
     let challenge_id = id.into_inner();
+    let links = state.links.clone();
     let out = state
-        .db(move |conn| submit_response(conn, &auth, &challenge_id, body.0))
+        .db(move |conn| submit_response(conn, &links, &auth, &challenge_id, body.0))
         .await?;
     Ok(HttpResponse::Created().json(out))
 }
@@ -86,6 +88,7 @@ pub async fn create(
 /// and the pages both respond through this.
 pub fn submit_response(
     conn: &mut DbConn,
+    links: &Links,
     auth: &Auth,
     challenge_id: &str,
     input: ResponseInput,
@@ -156,8 +159,10 @@ pub fn submit_response(
             Some("submitted"),
             Some(&auth.user.id),
         )?;
+        notify::on_response_created(conn, links, &response)?;
         lifecycle::follow_response(
             conn,
+            links,
             &challenge.id,
             &solution.id,
             MatchStatus::Responded,
@@ -220,4 +225,137 @@ pub fn list_responses(
         .iter()
         .map(|(r, s, o)| ResponseOut::new(r, s, o))
         .collect())
+}
+
+/// A city's decision on a response: checked (who, and from which status), recorded in
+/// the audit log, and e-mailed to the responding company, in one transaction.
+async fn decide(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: String,
+    to: ResponseStatus,
+) -> Result<HttpResponse, ApiError> {
+    let links = state.links.clone();
+    let out = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let (response, challenge) = responses::table
+                    .inner_join(challenges::table)
+                    .filter(responses::id.eq(&id))
+                    .select((Response::as_select(), Challenge::as_select()))
+                    .first::<(Response, Challenge)>(conn)
+                    .optional()?
+                    .ok_or_else(|| ApiError::not_found("response"))?;
+                if !auth.may_act_for(&challenge.organization_id) {
+                    return Err(ApiError::forbidden(
+                        "only the challenge's city can decide on its responses",
+                    ));
+                }
+                let from = ResponseStatus::parse(&response.status).ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!(
+                        "response {} has the unknown status {:?}",
+                        response.id,
+                        response.status
+                    ))
+                })?;
+                if !from.can_move_to(to) {
+                    return Err(ApiError::conflict(format!(
+                        "a {from} response cannot become {to}"
+                    )));
+                }
+                let at = now();
+                // Only from the status just read: of two decisions at once, one wins.
+                let changed = diesel::update(
+                    responses::table
+                        .find(&response.id)
+                        .filter(responses::status.eq(from.as_str())),
+                )
+                .set((
+                    responses::status.eq(to.as_str()),
+                    responses::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+                if changed == 0 {
+                    return Err(ApiError::conflict(
+                        "the response changed meanwhile; reload it",
+                    ));
+                }
+                store::audit(
+                    conn,
+                    "response",
+                    &response.id,
+                    "status_changed",
+                    Some(from.as_str()),
+                    Some(to.as_str()),
+                    Some(&auth.user.id),
+                )?;
+                let response = Response {
+                    status: to.as_str().into(),
+                    updated_at: at,
+                    ..response
+                };
+                notify::on_response_status(conn, &links, &response)?;
+                let follows = match to {
+                    ResponseStatus::Shortlisted => Some(MatchStatus::Shortlisted),
+                    ResponseStatus::Awarded => Some(MatchStatus::Awarded),
+                    ResponseStatus::Declined => Some(MatchStatus::Declined),
+                    ResponseStatus::Submitted => None,
+                };
+                if let Some(next) = follows {
+                    lifecycle::follow_response(
+                        conn,
+                        &links,
+                        &response.challenge_id,
+                        &response.solution_id,
+                        next,
+                        Some(&auth.user.id),
+                    )?;
+                }
+                let (solution, company) = solutions::table
+                    .inner_join(organizations::table)
+                    .filter(solutions::id.eq(&response.solution_id))
+                    .select((Solution::as_select(), Organization::as_select()))
+                    .first::<(Solution, Organization)>(conn)?;
+                Ok(ResponseOut::new(&response, &solution, &company))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Shortlist a submitted response (the challenge's city or a platform admin); the
+/// company is e-mailed.
+#[utoipa::path(post, path = "/api/v1/responses/{id}/shortlist", tag = "responses",
+    responses((status = 200, body = ResponseOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn shortlist(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    decide(state, auth, id.into_inner(), ResponseStatus::Shortlisted).await
+}
+
+/// Decline a submitted or shortlisted response; the company is e-mailed.
+#[utoipa::path(post, path = "/api/v1/responses/{id}/decline", tag = "responses",
+    responses((status = 200, body = ResponseOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn decline(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    decide(state, auth, id.into_inner(), ResponseStatus::Declined).await
+}
+
+/// Award a shortlisted response; the company is e-mailed.
+#[utoipa::path(post, path = "/api/v1/responses/{id}/award", tag = "responses",
+    responses((status = 200, body = ResponseOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn award(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    decide(state, auth, id.into_inner(), ResponseStatus::Awarded).await
 }

@@ -687,9 +687,10 @@ pub async fn respond(
         message: fields.get("message"),
     };
     let target = id.clone();
+    let links = ctx.state.links.clone();
     let sent = ctx
         .state
-        .db(move |conn| submit_response(conn, &auth, &target, input))
+        .db(move |conn| submit_response(conn, &links, &auth, &target, input))
         .await;
     match sent {
         Ok(_) => Ok(redirect(
