@@ -295,14 +295,13 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 }
 
 thread_local! {
-    static WORD_CACHE: RefCell<HashMap<(u8, String), Rc<WordParts>>> = RefCell::new(HashMap::new());
+    static WORD_CACHE: RefCell<[HashMap<String, Rc<WordParts>>; 7]> = RefCell::new(Default::default());
 }
 const WORD_CACHE_MAX: usize = 200_000;
 
 /// Analyses one lower-cased word, with a per-thread cache (vocabularies are Zipfian).
 pub(crate) fn analyze_word(lang: Lang, word: &str, vocab: &Vocab) -> Rc<WordParts> {
-    let key = (lang.idx() as u8, word.to_string());
-    if let Some(hit) = WORD_CACHE.with(|c| c.borrow().get(&key).cloned()) {
+    if let Some(hit) = WORD_CACHE.with(|c| c.borrow()[lang.idx()].get(word).cloned()) {
         return hit;
     }
     let whole = stem(lang, word);
@@ -317,10 +316,11 @@ pub(crate) fn analyze_word(lang: Lang, word: &str, vocab: &Vocab) -> Rc<WordPart
     });
     WORD_CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if c.len() >= WORD_CACHE_MAX {
-            c.clear();
+        let m = &mut c[lang.idx()];
+        if m.len() >= WORD_CACHE_MAX {
+            m.clear();
         }
-        c.insert(key, wp.clone());
+        m.insert(word.to_string(), wp.clone());
     });
     wp
 }
