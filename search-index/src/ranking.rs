@@ -299,11 +299,19 @@ impl MatchIndex {
         })
     }
 
-    fn doc_freq(&self, searcher: &Searcher, text: &str) -> Result<u64> {
-        let mut df = 0;
-        for f in self.fields.text_fields() {
-            df = df.max(searcher.doc_freq(&Term::from_field_text(f, text))?);
+    /// Documents containing the word in any text field (the `all` field), cached per query:
+    /// the same word is looked up for the query's language and every translation target.
+    fn doc_freq(
+        &self,
+        searcher: &Searcher,
+        cache: &mut HashMap<String, u64>,
+        text: &str,
+    ) -> Result<u64> {
+        if let Some(df) = cache.get(text) {
+            return Ok(*df);
         }
+        let df = searcher.doc_freq(&Term::from_field_text(self.fields.all, text))?;
+        cache.insert(text.to_string(), df);
         Ok(df)
     }
 
@@ -319,6 +327,7 @@ impl MatchIndex {
         let w = self.weights();
         let field_q = [w.query_title, 1.0, 1.0];
         let qweight = |tf: f32| if w.qtf_log { 1.0 + tf.ln() } else { tf };
+        let mut df_cache: HashMap<String, u64> = HashMap::new();
         let mut qtf: HashMap<String, (f32, String)> = HashMap::new();
         let mut ctf: HashMap<ConceptIdx, f32> = HashMap::new();
         for (text, w) in texts.iter().zip(field_q) {
@@ -332,7 +341,7 @@ impl MatchIndex {
         }
         let mut own = Vec::new();
         for (text, (tf, surface)) in qtf.clone() {
-            let df = self.doc_freq(searcher, &text)?;
+            let df = self.doc_freq(searcher, &mut df_cache, &text)?;
             if df == 0 {
                 continue;
             }
@@ -376,7 +385,14 @@ impl MatchIndex {
             if searcher.doc_freq(&lang_term)? == 0 {
                 continue;
             }
-            let mut etf: HashMap<String, (f32, String)> = HashMap::new();
+            // The query's own words count too (names, "CO2", loanwords shared by both
+            // languages), in the same coverage as the translations: a document in another
+            // language is judged on one list, so that a query whose words are mostly unknown
+            // to the index cannot reach full coverage with its one shared word.
+            let mut etf: HashMap<String, (f32, String)> = qtf
+                .iter()
+                .map(|(text, (tf, surface))| (text.clone(), (qweight(*tf), surface.clone())))
+                .collect();
             for &(idx, q) in &all_concepts {
                 let label = t.label(idx, target).to_string();
                 for units in &t.label_units[idx as usize][target.idx()] {
@@ -398,7 +414,7 @@ impl MatchIndex {
             }
             let mut terms = Vec::new();
             for (text, (q, surface)) in etf {
-                let df = self.doc_freq(searcher, &text)?;
+                let df = self.doc_freq(searcher, &mut df_cache, &text)?;
                 if df == 0 {
                     continue;
                 }
@@ -532,16 +548,15 @@ impl MatchIndex {
                 if let Some(tfs) = &exp_tf[doc_lang.idx()] {
                     let (cov, sat) =
                         coverage(w, &plan.exp[doc_lang.idx()], &tfs[i], &lens, &stats.avg_len);
-                    if cov > own_cov {
-                        text = cov;
-                        translated = true;
-                        matched_terms = sat
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, s)| s.iter().any(|x| *x > 0.0))
-                            .map(|(k, s)| (k, *s, true))
-                            .collect();
-                    }
+                    // (only documents in another language than the query's have these)
+                    text = cov;
+                    translated = true;
+                    matched_terms = sat
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.iter().any(|x| *x > 0.0))
+                        .map(|(k, s)| (k, *s, true))
+                        .collect();
                 }
                 let total_cw: f32 = plan.concepts.iter().map(|c| c.weight).sum();
                 let mut concept_hits = Vec::new();
