@@ -139,36 +139,28 @@ pub(crate) fn detect(text: &str) -> Option<Lang> {
     if cjk * 4 >= letters {
         return Some(Lang::Zh);
     }
-    // Detection cost grows with length; the first ~600 characters decide well enough, and
-    // from ~200 characters on lingua's low-accuracy mode (trigrams only) is as reliable
-    // and several times faster (bulk indexing detects every record without a language).
+    // Detection cost grows with length; the first ~400 characters decide well enough.
+    // (lingua's low-accuracy mode was tried for speed: it took English company texts
+    // that start with a name for German, so it is not used.)
     let end = text
         .char_indices()
-        .nth(600)
+        .nth(400)
         .map(|(i, _)| i)
         .unwrap_or(text.len());
-    let long = text[..end].chars().count() >= 200;
-    const LANGS: [Lingua; 8] = [
-        Lingua::English,
-        Lingua::Swedish,
-        Lingua::Danish,
-        Lingua::Bokmal,
-        Lingua::Nynorsk,
-        Lingua::Finnish,
-        Lingua::German,
-        Lingua::Chinese,
-    ];
     static DETECTOR: OnceLock<LanguageDetector> = OnceLock::new();
-    static FAST: OnceLock<LanguageDetector> = OnceLock::new();
-    let detector = if long {
-        FAST.get_or_init(|| {
-            LanguageDetectorBuilder::from_languages(&LANGS)
-                .with_low_accuracy_mode()
-                .build()
-        })
-    } else {
-        DETECTOR.get_or_init(|| LanguageDetectorBuilder::from_languages(&LANGS).build())
-    };
+    let detector = DETECTOR.get_or_init(|| {
+        LanguageDetectorBuilder::from_languages(&[
+            Lingua::English,
+            Lingua::Swedish,
+            Lingua::Danish,
+            Lingua::Bokmal,
+            Lingua::Nynorsk,
+            Lingua::Finnish,
+            Lingua::German,
+            Lingua::Chinese,
+        ])
+        .build()
+    });
     match detector.detect_language_of(&text[..end])? {
         Lingua::English => Some(Lang::En),
         Lingua::Swedish => Some(Lang::Sv),

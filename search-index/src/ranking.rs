@@ -517,12 +517,17 @@ impl MatchIndex {
                 })
                 .collect();
             // term frequencies: tf[doc][term][field]
-            let own_tf = term_freqs(seg, f.text_fields(), &plan.own, &docs)?;
+            let own_tf = term_freqs(seg, f.all, f.text_fields(), &plan.own, &docs)?;
             let mut exp_tf: [Option<Vec<Vec<[u32; 3]>>>; 7] = Default::default();
             for l in Lang::ALL {
                 if l != plan.lang && !plan.exp[l.idx()].is_empty() && doc_langs.contains(&l) {
-                    exp_tf[l.idx()] =
-                        Some(term_freqs(seg, f.text_fields(), &plan.exp[l.idx()], &docs)?);
+                    exp_tf[l.idx()] = Some(term_freqs(
+                        seg,
+                        f.all,
+                        f.text_fields(),
+                        &plan.exp[l.idx()],
+                        &docs,
+                    )?);
                 }
             }
             let concept_tf = concept_freqs(seg, f.concepts, &plan.concepts, &docs)?;
@@ -656,21 +661,49 @@ fn sort_terms(terms: &mut Vec<QTerm>, max: usize) {
 }
 
 /// Term frequencies of `terms` in the three text fields for sorted `docs` of one segment.
+/// The `all` field (every text field together) is read first: a word that none of the
+/// candidates contains, the common case for long queries and translations, costs one
+/// postings lookup instead of three.
 fn term_freqs(
     seg: &tantivy::SegmentReader,
+    all: Field,
     fields: [Field; 3],
     terms: &[QTerm],
     docs: &[DocId],
 ) -> Result<Vec<Vec<[u32; 3]>>> {
     let mut out = vec![vec![[0u32; 3]; terms.len()]; docs.len()];
-    for (fi, field) in fields.into_iter().enumerate() {
-        let inv = seg.inverted_index(field)?;
-        for (ti, t) in terms.iter().enumerate() {
+    let all_inv = seg.inverted_index(all)?;
+    let invs = [
+        seg.inverted_index(fields[0])?,
+        seg.inverted_index(fields[1])?,
+        seg.inverted_index(fields[2])?,
+    ];
+    let mut present: Vec<usize> = Vec::with_capacity(docs.len());
+    for (ti, t) in terms.iter().enumerate() {
+        let term = Term::from_field_text(all, &t.text);
+        let Some(mut postings) = all_inv.read_postings(&term, IndexRecordOption::Basic)? else {
+            continue;
+        };
+        present.clear();
+        for (di, &d) in docs.iter().enumerate() {
+            if postings.doc() < d {
+                postings.seek(d);
+            }
+            if postings.doc() == d {
+                present.push(di);
+            }
+        }
+        if present.is_empty() {
+            continue;
+        }
+        for (fi, field) in fields.into_iter().enumerate() {
             let term = Term::from_field_text(field, &t.text);
-            let Some(mut postings) = inv.read_postings(&term, IndexRecordOption::WithFreqs)? else {
+            let Some(mut postings) = invs[fi].read_postings(&term, IndexRecordOption::WithFreqs)?
+            else {
                 continue;
             };
-            for (di, &d) in docs.iter().enumerate() {
+            for &di in &present {
+                let d = docs[di];
                 if postings.doc() < d {
                     postings.seek(d);
                 }
