@@ -104,7 +104,7 @@ impl Default for RankWeights {
             b: 0.75,
             fields: [1.0, 1.0, 1.0],
             max_terms: 128,
-            max_translated: 128,
+            max_translated: 32,
             query_title: 1.0,
             qtf_log: false,
             dict: 1.0,
