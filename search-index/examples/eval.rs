@@ -49,6 +49,25 @@ fn main() -> ExitCode {
         },
         Err(_) => search_index::ranking::RankWeights::default(),
     };
+    if std::env::var("CM_DEBUG_LANG").is_ok() {
+        // Which languages detection gives the corpus documents (diagnostics).
+        let text = std::fs::read_to_string(&corpus).unwrap_or_default();
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+            let t = format!(
+                "{}\n{}",
+                v["title"].as_str().unwrap_or(""),
+                v["text"].as_str().unwrap_or("")
+            );
+            let l = search_index::detect_language(&t).unwrap_or("none");
+            *counts.entry(l).or_default() += 1;
+            if l != "en" {
+                eprintln!("{l}: {}", t.chars().take(100).collect::<String>());
+            }
+        }
+        eprintln!("{counts:?}");
+    }
     let result = match search_index::eval::run_eval_with(&corpus, &queries, &qrels, weights) {
         Ok(r) => r,
         Err(e) => {

@@ -8,23 +8,27 @@
 //!
 //! ## The score (0-100, the same meaning for every query)
 //! Each part is a *coverage* in 0..=1 of what the query asks for, times a fixed weight:
-//! - **text** (55): BM25F over title (×2), summary (×1.5), description (×1): for each query
-//!   word `t`, `idf(t) * sat(t)` where `sat = tf~ / (k1 + tf~)` is BM25's saturated term
-//!   frequency (0..1), divided by `sum idf(t)` over the query's words. 1.0 would be every
-//!   query word present many times. Words are the query's own (same language) or, for a
-//!   document in another language, the labels of the query's concepts in that language.
-//!   Only the 16 most informative query words (by idf and frequency) count: long texts are
-//!   judged on what is specific about them.
-//! - **concepts** (20): the same for thesaurus concepts, weighted by their specificity
+//! - **text** (80): BM25 over title, summary and description (equal field weights): for
+//!   each query word `t`, `qtf(t) * idf(t) * sat(t)` where `sat = tf~ / (k1 + tf~)` is
+//!   BM25's saturated term frequency (0..1) and `qtf` the word's count in the query,
+//!   divided by `sum qtf(t) * idf(t)` over the query's words. 1.0 would be every query word
+//!   present many times. Words are the query's own (same language) or, for a document in
+//!   another language, their translations: the labels of the query's concepts in that
+//!   language and a word dictionary derived from the aligned multilingual thesaurus labels
+//!   ("fjärrvärme" -> district heating, "sähkö" -> electricity).
+//! - **concepts** (5): the same for thesaurus concepts, weighted by their specificity
 //!   (IDF over the index: "district heating" weighs more than "energy").
-//! - **sectors** (12): share of the query's sectors the document has.
-//! - **trl** (5), **country** (4), **freshness** (4): structured fit, each 0..1.
+//! - **sectors** (5): share of the query's sectors the document has.
+//! - **trl** (4), **country** (3), **freshness** (3): structured fit, each 0..1.
 //!
-//! The structured parts count in full only when the texts are relevant
-//! (`text + concepts >= 0.35`); below that they shrink proportionally, so an unrelated
-//! document in the right sector cannot collect points. Because every part is a coverage
-//! of the query (not relative to the best hit), one threshold means the same everywhere:
-//! a 50 is a solution covering about half of what the challenge says, in its sector.
+//! Text dominates because it was measured to: on the dev judgements, heavier concept or
+//! sector parts pulled unrelated documents that share a generic concept or a sector above
+//! documents that say what the challenge asks (nDCG@10 0.586 with these weights against
+//! 0.505 with concepts 20 / sectors 12). The structured parts count in full only when the
+//! texts are fully relevant (`text + concepts >= gate = 1.0`); below that they shrink
+//! proportionally, so an unrelated document in the right sector cannot collect points.
+//! Because every part is a coverage of the query (not relative to the best hit), one
+//! threshold means the same everywhere.
 
 use std::collections::HashMap;
 
@@ -76,23 +80,35 @@ pub struct RankWeights {
     pub max_terms: usize,
     /// Most informative translated words kept per document language.
     pub max_translated: usize,
+    /// Weight of a query word in the query's title relative to its text.
+    pub query_title: f32,
+    /// Query word frequency counted as `1 + ln(tf)` (true) or linearly as in BM25 (false).
+    pub qtf_log: bool,
+    /// Weight of dictionary translations of the query's words (0 = concept labels only).
+    pub dict: f32,
+    /// Candidates taken from the BM25 query for re-ranking.
+    pub candidates: usize,
 }
 
 impl Default for RankWeights {
     fn default() -> Self {
         RankWeights {
-            text: 55.0,
-            concepts: 20.0,
-            sectors: 12.0,
-            trl: 5.0,
-            country: 4.0,
-            freshness: 4.0,
-            gate: 0.35,
+            text: 80.0,
+            concepts: 5.0,
+            sectors: 5.0,
+            trl: 4.0,
+            country: 3.0,
+            freshness: 3.0,
+            gate: 1.0,
             k1: 1.2,
             b: 0.75,
-            fields: [2.0, 1.5, 1.0],
-            max_terms: 16,
-            max_translated: 16,
+            fields: [1.0, 1.0, 1.0],
+            max_terms: 128,
+            max_translated: 32,
+            query_title: 1.0,
+            qtf_log: false,
+            dict: 1.0,
+            candidates: 100,
         }
     }
 }
@@ -238,7 +254,7 @@ impl MatchIndex {
             filters.into_iter().map(|q| (Occur::Must, q)).collect();
         clauses.push((Occur::Must, relevance));
         let query = BooleanQuery::new(clauses);
-        let k = (limit * 4).max(100);
+        let k = (limit * 4).max(self.weights().candidates);
         let top = searcher.search(&query, &TopDocs::with_limit(k).order_by_score())?;
         let addrs: Vec<DocAddress> = top.into_iter().map(|(_, a)| a).collect();
         let mut scored = self.score(&searcher, &stats, &plan, &side, &addrs)?;
@@ -283,11 +299,19 @@ impl MatchIndex {
         })
     }
 
-    fn doc_freq(&self, searcher: &Searcher, text: &str) -> Result<u64> {
-        let mut df = 0;
-        for f in self.fields.text_fields() {
-            df = df.max(searcher.doc_freq(&Term::from_field_text(f, text))?);
+    /// Documents containing the word in any text field (the `all` field), cached per query:
+    /// the same word is looked up for the query's language and every translation target.
+    fn doc_freq(
+        &self,
+        searcher: &Searcher,
+        cache: &mut HashMap<String, u64>,
+        text: &str,
+    ) -> Result<u64> {
+        if let Some(df) = cache.get(text) {
+            return Ok(*df);
         }
+        let df = searcher.doc_freq(&Term::from_field_text(self.fields.all, text))?;
+        cache.insert(text.to_string(), df);
         Ok(df)
     }
 
@@ -300,8 +324,10 @@ impl MatchIndex {
         sectors: &[String],
     ) -> Result<Plan> {
         let t = thesaurus();
-        // Title words count double.
-        let field_q = [2.0f32, 1.0, 1.0];
+        let w = self.weights();
+        let field_q = [w.query_title, 1.0, 1.0];
+        let qweight = |tf: f32| if w.qtf_log { 1.0 + tf.ln() } else { tf };
+        let mut df_cache: HashMap<String, u64> = HashMap::new();
         let mut qtf: HashMap<String, (f32, String)> = HashMap::new();
         let mut ctf: HashMap<ConceptIdx, f32> = HashMap::new();
         for (text, w) in texts.iter().zip(field_q) {
@@ -314,26 +340,26 @@ impl MatchIndex {
             }
         }
         let mut own = Vec::new();
-        for (text, (tf, surface)) in qtf {
-            let df = self.doc_freq(searcher, &text)?;
+        for (text, (tf, surface)) in qtf.clone() {
+            let df = self.doc_freq(searcher, &mut df_cache, &text)?;
             if df == 0 {
                 continue;
             }
-            let weight = (1.0 + tf.ln()) * idf(stats.n, df as f32);
+            let weight = qweight(tf) * idf(stats.n, df as f32);
             own.push(QTerm {
                 text,
                 surface,
                 weight,
             });
         }
-        sort_terms(&mut own, self.weights().max_terms);
+        sort_terms(&mut own, w.max_terms);
 
         let mut concepts = Vec::new();
         let mut all_concepts: Vec<(ConceptIdx, f32)> = Vec::new();
         for (idx, tf) in ctf {
             let term = Term::from_field_text(self.fields.concepts, &t.concept(idx).id);
             let df = searcher.doc_freq(&term)?;
-            let q = 1.0 + tf.ln();
+            let q = qweight(tf);
             all_concepts.push((idx, q));
             if df == 0 {
                 continue;
@@ -359,7 +385,14 @@ impl MatchIndex {
             if searcher.doc_freq(&lang_term)? == 0 {
                 continue;
             }
-            let mut etf: HashMap<String, (f32, String)> = HashMap::new();
+            // The query's own words count too (names, "CO2", loanwords shared by both
+            // languages), in the same coverage as the translations: a document in another
+            // language is judged on one list, so that a query whose words are mostly unknown
+            // to the index cannot reach full coverage with its one shared word.
+            let mut etf: HashMap<String, (f32, String)> = qtf
+                .iter()
+                .map(|(text, (tf, surface))| (text.clone(), (qweight(*tf), surface.clone())))
+                .collect();
             for &(idx, q) in &all_concepts {
                 let label = t.label(idx, target).to_string();
                 for units in &t.label_units[idx as usize][target.idx()] {
@@ -369,9 +402,19 @@ impl MatchIndex {
                     }
                 }
             }
+            // Word-level translations of the query's own words (dictionary from labels).
+            if w.dict > 0.0 {
+                for (text, (tf, surface)) in &qtf {
+                    let q = w.dict * qweight(*tf);
+                    for tr in t.translate(lang, target, text) {
+                        let e = etf.entry(tr).or_insert((0.0, surface.clone()));
+                        e.0 = e.0.max(q);
+                    }
+                }
+            }
             let mut terms = Vec::new();
             for (text, (q, surface)) in etf {
-                let df = self.doc_freq(searcher, &text)?;
+                let df = self.doc_freq(searcher, &mut df_cache, &text)?;
                 if df == 0 {
                     continue;
                 }
@@ -381,7 +424,7 @@ impl MatchIndex {
                     surface,
                 });
             }
-            sort_terms(&mut terms, self.weights().max_translated);
+            sort_terms(&mut terms, w.max_translated);
             exp[target.idx()] = terms;
         }
         Ok(Plan {
@@ -474,12 +517,17 @@ impl MatchIndex {
                 })
                 .collect();
             // term frequencies: tf[doc][term][field]
-            let own_tf = term_freqs(seg, f.text_fields(), &plan.own, &docs)?;
+            let own_tf = term_freqs(seg, f.all, f.text_fields(), &plan.own, &docs)?;
             let mut exp_tf: [Option<Vec<Vec<[u32; 3]>>>; 7] = Default::default();
             for l in Lang::ALL {
                 if l != plan.lang && !plan.exp[l.idx()].is_empty() && doc_langs.contains(&l) {
-                    exp_tf[l.idx()] =
-                        Some(term_freqs(seg, f.text_fields(), &plan.exp[l.idx()], &docs)?);
+                    exp_tf[l.idx()] = Some(term_freqs(
+                        seg,
+                        f.all,
+                        f.text_fields(),
+                        &plan.exp[l.idx()],
+                        &docs,
+                    )?);
                 }
             }
             let concept_tf = concept_freqs(seg, f.concepts, &plan.concepts, &docs)?;
@@ -505,16 +553,15 @@ impl MatchIndex {
                 if let Some(tfs) = &exp_tf[doc_lang.idx()] {
                     let (cov, sat) =
                         coverage(w, &plan.exp[doc_lang.idx()], &tfs[i], &lens, &stats.avg_len);
-                    if cov > own_cov {
-                        text = cov;
-                        translated = true;
-                        matched_terms = sat
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, s)| s.iter().any(|x| *x > 0.0))
-                            .map(|(k, s)| (k, *s, true))
-                            .collect();
-                    }
+                    // (only documents in another language than the query's have these)
+                    text = cov;
+                    translated = true;
+                    matched_terms = sat
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.iter().any(|x| *x > 0.0))
+                        .map(|(k, s)| (k, *s, true))
+                        .collect();
                 }
                 let total_cw: f32 = plan.concepts.iter().map(|c| c.weight).sum();
                 let mut concept_hits = Vec::new();
@@ -614,21 +661,49 @@ fn sort_terms(terms: &mut Vec<QTerm>, max: usize) {
 }
 
 /// Term frequencies of `terms` in the three text fields for sorted `docs` of one segment.
+/// The `all` field (every text field together) is read first: a word that none of the
+/// candidates contains, the common case for long queries and translations, costs one
+/// postings lookup instead of three.
 fn term_freqs(
     seg: &tantivy::SegmentReader,
+    all: Field,
     fields: [Field; 3],
     terms: &[QTerm],
     docs: &[DocId],
 ) -> Result<Vec<Vec<[u32; 3]>>> {
     let mut out = vec![vec![[0u32; 3]; terms.len()]; docs.len()];
-    for (fi, field) in fields.into_iter().enumerate() {
-        let inv = seg.inverted_index(field)?;
-        for (ti, t) in terms.iter().enumerate() {
+    let all_inv = seg.inverted_index(all)?;
+    let invs = [
+        seg.inverted_index(fields[0])?,
+        seg.inverted_index(fields[1])?,
+        seg.inverted_index(fields[2])?,
+    ];
+    let mut present: Vec<usize> = Vec::with_capacity(docs.len());
+    for (ti, t) in terms.iter().enumerate() {
+        let term = Term::from_field_text(all, &t.text);
+        let Some(mut postings) = all_inv.read_postings(&term, IndexRecordOption::Basic)? else {
+            continue;
+        };
+        present.clear();
+        for (di, &d) in docs.iter().enumerate() {
+            if postings.doc() < d {
+                postings.seek(d);
+            }
+            if postings.doc() == d {
+                present.push(di);
+            }
+        }
+        if present.is_empty() {
+            continue;
+        }
+        for (fi, field) in fields.into_iter().enumerate() {
             let term = Term::from_field_text(field, &t.text);
-            let Some(mut postings) = inv.read_postings(&term, IndexRecordOption::WithFreqs)? else {
+            let Some(mut postings) = invs[fi].read_postings(&term, IndexRecordOption::WithFreqs)?
+            else {
                 continue;
             };
-            for (di, &d) in docs.iter().enumerate() {
+            for &di in &present {
+                let d = docs[di];
                 if postings.doc() < d {
                     postings.seek(d);
                 }

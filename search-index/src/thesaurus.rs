@@ -43,6 +43,10 @@ pub(crate) struct Thesaurus {
     pub(crate) label_units: Vec<[Vec<Vec<String>>; 7]>,
     zh_labels: HashMap<String, Vec<ConceptIdx>>,
     zh_max_chars: usize,
+    /// Word translations derived from the aligned labels: `to_en[lang][unit]` = English
+    /// units, `from_en[lang][english unit]` = units of `lang` (analysed forms, best first).
+    pub(crate) to_en: [HashMap<String, Vec<String>>; 7],
+    pub(crate) from_en: [HashMap<String, Vec<String>>; 7],
 }
 
 /// The process-wide thesaurus, parsed and analysed on first use.
@@ -249,6 +253,7 @@ impl Thesaurus {
             }
             label_units.push(per_lang);
         }
+        let (to_en, from_en) = word_translations(&label_units);
         Thesaurus {
             concepts,
             by_id,
@@ -258,6 +263,8 @@ impl Thesaurus {
             label_units,
             zh_labels,
             zh_max_chars,
+            to_en,
+            from_en,
         }
     }
 
@@ -377,6 +384,105 @@ impl Thesaurus {
     /// Looks a concept up by its id ("2269", "cm-heat-pump", ...).
     pub(crate) fn find(&self, id: &str) -> Option<ConceptIdx> {
         self.by_id.get(id).copied()
+    }
+}
+
+type Dict = [HashMap<String, Vec<String>>; 7];
+
+/// A word-level dictionary between every language and English, from the labels of the
+/// same concept: a one-word label gives its word all the words of the English label
+/// ("fjärrvärme" -> district, heating); labels with the same number of words are aligned
+/// by position ("ilmastonmuutoksen sopeutuminen" style pairs). Each pair is counted over
+/// all concepts, and a word keeps only the translations seen at least half as often as
+/// its best one (at most three), so accidental pairings of frequent words drop out.
+fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
+    let mut counts: [HashMap<(String, String), f32>; 7] = Default::default();
+    for per_lang in label_units {
+        let en = &per_lang[Lang::En.idx()];
+        if en.is_empty() {
+            continue;
+        }
+        for lang in Lang::ALL {
+            if lang == Lang::En {
+                continue;
+            }
+            let c = &mut counts[lang.idx()];
+            for lu in &per_lang[lang.idx()] {
+                for eu in en {
+                    if lu.len() == 1 && eu.len() <= 3 {
+                        for e in eu {
+                            *c.entry((lu[0].clone(), e.clone())).or_insert(0.0) +=
+                                1.0 / eu.len() as f32;
+                        }
+                    } else if lu.len() == eu.len() {
+                        for (l, e) in lu.iter().zip(eu) {
+                            *c.entry((l.clone(), e.clone())).or_insert(0.0) += 0.5;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut to_en: Dict = Default::default();
+    let mut from_en: Dict = Default::default();
+    for lang in Lang::ALL {
+        let mut fwd: HashMap<&str, Vec<(&str, f32)>> = HashMap::new();
+        let mut rev: HashMap<&str, Vec<(&str, f32)>> = HashMap::new();
+        for ((l, e), n) in &counts[lang.idx()] {
+            if l == e {
+                continue;
+            }
+            fwd.entry(l).or_default().push((e, *n));
+            rev.entry(e).or_default().push((l, *n));
+        }
+        let prune = |m: HashMap<&str, Vec<(&str, f32)>>| -> HashMap<String, Vec<String>> {
+            m.into_iter()
+                .map(|(k, mut v)| {
+                    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+                    let best = v[0].1;
+                    let kept = v
+                        .into_iter()
+                        .filter(|(_, n)| *n >= 0.5 * best)
+                        .take(3)
+                        .map(|(w, _)| w.to_string())
+                        .collect();
+                    (k.to_string(), kept)
+                })
+                .collect()
+        };
+        to_en[lang.idx()] = prune(fwd);
+        from_en[lang.idx()] = prune(rev);
+    }
+    (to_en, from_en)
+}
+
+impl Thesaurus {
+    /// Translations of one analysed word of `from` into analysed words of `to` (through
+    /// English between two other languages); empty when the dictionary has none.
+    pub(crate) fn translate(&self, from: Lang, to: Lang, unit: &str) -> Vec<String> {
+        if from == to {
+            return Vec::new();
+        }
+        let en: Vec<String> = if from == Lang::En {
+            vec![unit.to_string()]
+        } else {
+            self.to_en[from.idx()]
+                .get(unit)
+                .cloned()
+                .unwrap_or_default()
+        };
+        if to == Lang::En {
+            return en;
+        }
+        let mut out: Vec<String> = Vec::new();
+        for e in &en {
+            for w in self.from_en[to.idx()].get(e).into_iter().flatten() {
+                if !out.contains(w) {
+                    out.push(w.clone());
+                }
+            }
+        }
+        out
     }
 }
 
@@ -576,6 +682,16 @@ mod tests {
         let found = ids(Lang::Zh, "推进区域供热系统改造和热泵应用");
         assert!(found.contains(&DISTRICT_HEATING.to_string()), "{found:?}");
         assert!(found.contains(&HEAT_PUMP.to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn word_translations_from_labels() {
+        let t = thesaurus();
+        let en = |w: &str| stem(Lang::En, w);
+        let sv = t.translate(Lang::Sv, Lang::En, &stem(Lang::Sv, "fjärrvärme"));
+        assert!(sv.contains(&en("district")), "{sv:?}");
+        let fi = t.translate(Lang::Fi, Lang::En, &stem(Lang::Fi, "sähkö"));
+        assert!(fi.contains(&en("electricity")), "{fi:?}");
     }
 
     #[test]
