@@ -35,7 +35,12 @@ pub const MATCHES_PER_RECORD: usize = 20;
 const OVERLAP_SECONDS: i64 = 10;
 
 pub struct Matcher {
-    index: MatchIndex,
+    /// Solutions only: what challenges are matched against and the solution listing
+    /// searches. Kept apart from challenges so that each side's word statistics (BM25)
+    /// describe only the documents ranked.
+    solutions: MatchIndex,
+    /// Challenges only: what solutions are matched against.
+    challenges: MatchIndex,
     cursor: Mutex<Cursor>,
     /// Hits below this score are not stored as matches.
     pub min_score: f32,
@@ -72,16 +77,29 @@ impl Matcher {
         auto_introduce_at: Option<f32>,
         links: crate::mail::Links,
     ) -> anyhow::Result<Matcher> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let (index, state) = MatchIndex::open_or_create(dir).context("opening the search index")?;
+        let open = |name: &str| -> anyhow::Result<(MatchIndex, OpenState)> {
+            let path = dir.join(name);
+            std::fs::create_dir_all(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            MatchIndex::open_or_create(&path)
+                .with_context(|| format!("opening the search index in {}", path.display()))
+        };
+        let (solutions, solutions_state) = open("solutions")?;
+        let (challenges, challenges_state) = open("challenges")?;
         let matcher = Matcher {
-            index,
+            solutions,
+            challenges,
             cursor: Mutex::new(Cursor::default()),
             min_score,
             auto_introduce_at,
             links,
         };
         let current = watermark(conn)?;
+        let state = if solutions_state == challenges_state {
+            solutions_state
+        } else {
+            OpenState::Fresh
+        };
         match state {
             OpenState::Existing { watermark: Some(w) } if w == current => {
                 tracing::info!(watermark = %w, "search index is up to date");
@@ -95,8 +113,14 @@ impl Matcher {
         Ok(matcher)
     }
 
-    pub fn index(&self) -> &MatchIndex {
-        &self.index
+    /// The index of solutions (listing search).
+    pub fn solutions(&self) -> &MatchIndex {
+        &self.solutions
+    }
+
+    /// The index of challenges (listing search).
+    pub fn challenges(&self) -> &MatchIndex {
+        &self.challenges
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Cursor> {
@@ -135,7 +159,8 @@ impl Matcher {
         // Read the watermark first: the index may then be ahead of it, never behind.
         let mark = watermark(conn)?;
         let counts_now = counts(conn)?;
-        self.index.clear()?;
+        self.solutions.clear()?;
+        self.challenges.clear()?;
         let total = (counts_now.0 + counts_now.1) as u64;
         let mut done = 0u64;
         let mut newest_challenge = None;
@@ -153,7 +178,7 @@ impl Matcher {
             let Some(last) = page.last() else { break };
             last_id = last.0.id.clone();
             for (c, o) in &page {
-                self.index.upsert_challenge(&challenge_doc(c, o))?;
+                self.challenges.upsert_challenge(&challenge_doc(c, o))?;
                 newest_challenge = newest_challenge.max(Some(c.updated_at));
             }
             done += page.len() as u64;
@@ -172,7 +197,7 @@ impl Matcher {
             let Some(last) = page.last() else { break };
             last_id = last.id.clone();
             for s in &page {
-                self.index.upsert_solution(&solution_doc(s))?;
+                self.solutions.upsert_solution(&solution_doc(s))?;
                 newest_solution = newest_solution.max(Some(s.updated_at));
             }
             done += page.len() as u64;
@@ -180,7 +205,8 @@ impl Matcher {
                 p(done, total);
             }
         }
-        self.index.commit(&mark)?;
+        self.solutions.commit(&mark)?;
+        self.challenges.commit(&mark)?;
         *cursor = Cursor {
             challenges_at: newest_challenge,
             solutions_at: newest_solution,
@@ -218,7 +244,7 @@ impl Matcher {
         let mut applied = 0;
         for (c, o) in &changed_challenges {
             if cursor.recent.get(&c.id) != Some(&c.updated_at) {
-                self.index.upsert_challenge(&challenge_doc(c, o))?;
+                self.challenges.upsert_challenge(&challenge_doc(c, o))?;
                 cursor.recent.insert(c.id.clone(), c.updated_at);
                 applied += 1;
             }
@@ -226,7 +252,7 @@ impl Matcher {
         }
         for s in &changed_solutions {
             if cursor.recent.get(&s.id) != Some(&s.updated_at) {
-                self.index.upsert_solution(&solution_doc(s))?;
+                self.solutions.upsert_solution(&solution_doc(s))?;
                 cursor.recent.insert(s.id.clone(), s.updated_at);
                 applied += 1;
             }
@@ -234,7 +260,8 @@ impl Matcher {
         }
         cursor.counts = counts_now;
         if applied > 0 {
-            self.index.commit(&mark)?;
+            self.solutions.commit(&mark)?;
+            self.challenges.commit(&mark)?;
         }
         let oldest_kept = cursor
             .challenges_at
@@ -245,7 +272,9 @@ impl Matcher {
         }
         // Rows removed and others added between two passes leave the counts equal; the
         // index then holds more documents than the database has rows.
-        if self.index.num_docs() != (counts_now.0 + counts_now.1) as u64 {
+        if self.challenges.num_docs() != counts_now.0 as u64
+            || self.solutions.num_docs() != counts_now.1 as u64
+        {
             self.rebuild_locked(&mut cursor, conn, None)?;
             return Ok(SyncReport {
                 rebuilt: true,
@@ -275,7 +304,7 @@ impl Matcher {
             return Ok(Vec::new());
         };
         let hits = if c.status == "open" {
-            self.index
+            self.solutions
                 .match_challenge(&challenge_doc(&c, &o), MATCHES_PER_RECORD, "en")?
         } else {
             Vec::new()
@@ -305,7 +334,7 @@ impl Matcher {
             return Ok(Vec::new());
         };
         let hits = if s.status == "published" {
-            self.index
+            self.challenges
                 .match_solution(&solution_doc(&s), MATCHES_PER_RECORD, "en")?
         } else {
             Vec::new()

@@ -438,18 +438,52 @@ async fn an_introduction_by_a_coordinator_emails_both_sides_through_smtp() {
             .collect::<Vec<_>>()
     };
     assert!(introductions(&w.city.email).is_empty());
-    let (status, _) = w.app.post(&format!("/api/v1/matches/{id}/introduce"), Some(&w.coordinator.token), json!({})).await;
+    let (status, _) = w
+        .app
+        .post(
+            &format!("/api/v1/matches/{id}/introduce"),
+            Some(&w.coordinator.token),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     // A retried decision queues nothing more.
-    let (status, _) = w.app.post(&format!("/api/v1/matches/{id}/introduce"), Some(&w.coordinator.token), json!({})).await;
+    let (status, _) = w
+        .app
+        .post(
+            &format!("/api/v1/matches/{id}/introduce"),
+            Some(&w.coordinator.token),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     w.app.drain(&sink).await;
     let to_city = introductions(&w.city.email);
     let to_company = introductions(&w.company.email);
-    assert_eq!((to_city.len(), to_company.len()), (1, 1), "one introduction to each side");
-    assert!(to_city[0].subject.contains("Heat A/S"), "{}", to_city[0].subject);
-    assert!(to_city[0].text.contains(&format!("/solutions/{}", w.solution)), "{}", to_city[0].text);
-    assert!(to_company[0].text.contains(&format!("/challenges/{}", w.challenge)), "{}", to_company[0].text);
+    assert_eq!(
+        (to_city.len(), to_company.len()),
+        (1, 1),
+        "one introduction to each side"
+    );
+    assert!(
+        to_city[0].subject.contains("Heat A/S"),
+        "{}",
+        to_city[0].subject
+    );
+    assert!(
+        to_city[0]
+            .text
+            .contains(&format!("/solutions/{}", w.solution)),
+        "{}",
+        to_city[0].text
+    );
+    assert!(
+        to_company[0]
+            .text
+            .contains(&format!("/challenges/{}", w.challenge)),
+        "{}",
+        to_company[0].text
+    );
     for mail in [&to_city[0], &to_company[0]] {
         assert!(mail.header("List-Unsubscribe").is_some());
         assert!(!mail.html.is_empty());
@@ -462,7 +496,24 @@ async fn an_automatic_introduction_emails_both_sides() {
     let w = world(Some(0.0)).await;
     let sink = crate::smtp::SmtpSink::start();
     w.app.drain(&sink).await;
-    let subjects = |to: &str| sink.received_by(to).into_iter().map(|m| m.subject).collect::<Vec<_>>();
-    assert!(subjects(&w.city.email).iter().any(|s| s.starts_with("Introduction")), "{:?}", subjects(&w.city.email));
-    assert!(subjects(&w.company.email).iter().any(|s| s.starts_with("Introduction")), "{:?}", subjects(&w.company.email));
+    let subjects = |to: &str| {
+        sink.received_by(to)
+            .into_iter()
+            .map(|m| m.subject)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        subjects(&w.city.email)
+            .iter()
+            .any(|s| s.starts_with("Introduction")),
+        "{:?}",
+        subjects(&w.city.email)
+    );
+    assert!(
+        subjects(&w.company.email)
+            .iter()
+            .any(|s| s.starts_with("Introduction")),
+        "{:?}",
+        subjects(&w.company.email)
+    );
 }

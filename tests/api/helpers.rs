@@ -95,6 +95,8 @@ pub async fn spawn_app() -> TestApp {
 
 /// An application whose configuration `adjust` changes first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    // Errors the app logs show with a failing test's output.
+    cleanmatch::cli::init_tracing("warn");
     let dir = tempfile::tempdir().expect("tempdir");
     let (database_url, pg) = fresh_database(dir.path());
     let mut config = test_config(dir.path(), database_url.clone());

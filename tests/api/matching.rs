@@ -337,14 +337,7 @@ async fn a_lost_or_corrupt_index_is_rebuilt_from_the_database() {
         let server = server
             .restart_after(|index_dir| match damage {
                 "delete" => std::fs::remove_dir_all(index_dir).expect("delete index"),
-                _ => {
-                    for entry in std::fs::read_dir(index_dir).expect("index dir") {
-                        let path = entry.expect("entry").path();
-                        if path.is_file() {
-                            std::fs::write(&path, b"garbage").expect("corrupt");
-                        }
-                    }
-                }
+                _ => corrupt_files(index_dir),
             })
             .await;
         let (_, after) = server
@@ -366,4 +359,22 @@ async fn a_lost_or_corrupt_index_is_rebuilt_from_the_database() {
             "after {damage}"
         );
     }
+}
+
+/// Overwrites every file below `dir` with garbage.
+fn corrupt_files(dir: &std::path::Path) {
+    let mut corrupted = 0;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("index dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                std::fs::write(&path, b"garbage").expect("corrupt");
+                corrupted += 1;
+            }
+        }
+    }
+    assert!(corrupted > 0, "the index folder held no files");
 }

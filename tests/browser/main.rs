@@ -7,8 +7,8 @@
 mod db;
 mod harness;
 // The SMTP server the e-mail flows are checked against.
+mod journeys;
+mod screenshots;
 #[allow(dead_code)]
 #[path = "../api/smtp.rs"]
 mod smtp;
-mod journeys;
-mod screenshots;

@@ -163,7 +163,7 @@ impl ChallengeFilter {
             status: self.status.map(|s| s.as_str().to_owned()),
         };
         let (ranked, _) = matcher
-            .index()
+            .challenges()
             .search_challenges(q, &filter, 0, SEARCH_LIMIT)
             .map_err(|e| {
                 ApiError::Internal(anyhow::Error::new(e).context("searching the index"))

@@ -165,7 +165,7 @@ impl SolutionFilter {
             published_only: false,
         };
         let (ranked, _) = matcher
-            .index()
+            .solutions()
             .search_solutions(q, &filter, 0, SEARCH_LIMIT)
             .map_err(|e| {
                 ApiError::Internal(anyhow::Error::new(e).context("searching the index"))
