@@ -12,7 +12,7 @@ use crate::db::Backend;
 /// Matches below this score are noise rather than leads.
 pub const DEFAULT_MATCH_MIN_SCORE: f32 = 20.0;
 /// Matches this strong are introduced without waiting for a coordinator.
-pub const DEFAULT_AUTO_INTRODUCE_MIN_SCORE: f32 = 75.0;
+pub const DEFAULT_AUTO_INTRODUCE_MIN_SCORE: f32 = 65.0;
 
 #[derive(Clone)]
 pub struct Config {
