@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{paging, ChallengeOut, Page, SEARCH_LIMIT};
+use super::{paging, ranked_page, ChallengeOut, Page, SEARCH_LIMIT};
 use crate::auth::{Auth, MaybeAuth};
 use crate::db::models::{Challenge, Organization};
 use crate::db::schema::{challenges, organizations, responses};
@@ -168,18 +168,12 @@ impl ChallengeFilter {
             .map_err(|e| {
                 ApiError::Internal(anyhow::Error::new(e).context("searching the index"))
             })?;
-        let mut rows: Vec<Challenge> = self
+        let rows: Vec<Challenge> = self
             .query()
             .filter(challenges::id.eq_any(&ranked))
             .select(Challenge::as_select())
             .load(conn)?;
-        rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.id));
-        let total = rows.len() as i64;
-        let page_rows = rows
-            .into_iter()
-            .skip(offset as usize)
-            .take(per_page as usize)
-            .collect();
+        let (page_rows, total) = ranked_page(rows, &ranked, |r| &r.id, offset, per_page);
         Ok((with_owners(conn, page_rows)?, total))
     }
 }

@@ -223,5 +223,24 @@ pub fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), 
     Ok(errors.into_result((page, per_page))?)
 }
 
+/// The rows in the order of `ranked` (the search index's ids, best first), cut to one
+/// page; with the total.
+pub fn ranked_page<T>(
+    mut rows: Vec<T>,
+    ranked: &[String],
+    id: impl Fn(&T) -> &String,
+    offset: i64,
+    per_page: i64,
+) -> (Vec<T>, i64) {
+    rows.sort_by_key(|r| ranked.iter().position(|x| x == id(r)));
+    let total = rows.len() as i64;
+    let page = rows
+        .into_iter()
+        .skip(offset.max(0) as usize)
+        .take(per_page.max(0) as usize)
+        .collect();
+    (page, total)
+}
+
 /// At most this many search hits are ranked for a listing query.
 pub const SEARCH_LIMIT: usize = 1000;

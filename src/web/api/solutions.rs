@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{paging, Page, SolutionOut, SEARCH_LIMIT};
+use super::{paging, ranked_page, Page, SolutionOut, SEARCH_LIMIT};
 use crate::auth::{Auth, MaybeAuth};
 use crate::db::models::{Organization, Solution};
 use crate::db::schema::{organizations, responses, solutions};
@@ -170,18 +170,12 @@ impl SolutionFilter {
             .map_err(|e| {
                 ApiError::Internal(anyhow::Error::new(e).context("searching the index"))
             })?;
-        let mut rows: Vec<Solution> = self
+        let rows: Vec<Solution> = self
             .query()
             .filter(solutions::id.eq_any(&ranked))
             .select(Solution::as_select())
             .load(conn)?;
-        rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.id));
-        let total = rows.len() as i64;
-        let page_rows = rows
-            .into_iter()
-            .skip(offset as usize)
-            .take(per_page as usize)
-            .collect();
+        let (page_rows, total) = ranked_page(rows, &ranked, |r| &r.id, offset, per_page);
         Ok((with_owners(conn, page_rows)?, total))
     }
 }
