@@ -91,24 +91,22 @@ pub fn on_response_created(
 ) -> QueryResult<usize> {
     let (challenge, city, solution, company) =
         load_context(conn, &response.challenge_id, &response.solution_id)?;
-    let mut queued = 0;
-    for user in recipients_for_org(conn, &city.id, NotificationKind::Activity)? {
-        let email = OutgoingEmail {
-            to: user.email.clone(),
-            user_id: Some(user.id.clone()),
-            template: EmailTemplate::ResponseReceived(ResponseReceived {
+    queue_for_org(
+        conn,
+        links,
+        &city.id,
+        &format!("response-received:{}", response.id),
+        |user| {
+            EmailTemplate::ResponseReceived(ResponseReceived {
                 name: user.display_name.clone(),
                 challenge_title: challenge.title.clone(),
                 company_name: company.name.clone(),
                 solution_title: solution.title.clone(),
                 message: response.message.clone(),
                 link: links.challenge_responses(&challenge.id),
-            }),
-            dedupe_key: format!("response-received:{}:{}", response.id, user.id),
-        };
-        queued += usize::from(enqueue(conn, links, &email)?);
-    }
-    Ok(queued)
+            })
+        },
+    )
 }
 
 /// The city decided on a response (its status is already the new one): the responding
@@ -125,24 +123,22 @@ pub fn on_response_status(
     };
     let (challenge, city, solution, company) =
         load_context(conn, &response.challenge_id, &response.solution_id)?;
-    let mut queued = 0;
-    for user in recipients_for_org(conn, &company.id, NotificationKind::Activity)? {
-        let email = OutgoingEmail {
-            to: user.email.clone(),
-            user_id: Some(user.id.clone()),
-            template: EmailTemplate::ResponseDecision(ResponseDecision {
+    queue_for_org(
+        conn,
+        links,
+        &company.id,
+        &format!("response-{}:{}", decision, response.id),
+        |user| {
+            EmailTemplate::ResponseDecision(ResponseDecision {
                 name: user.display_name.clone(),
                 decision,
                 challenge_title: challenge.title.clone(),
                 city_name: city.name.clone(),
                 solution_title: solution.title.clone(),
                 link: links.challenge(&challenge.id),
-            }),
-            dedupe_key: format!("response-{}:{}:{}", decision, response.id, user.id),
-        };
-        queued += usize::from(enqueue(conn, links, &email)?);
-    }
-    Ok(queued)
+            })
+        },
+    )
 }
 
 /// Introduces both sides of a match: the city's users get the solution, the company
@@ -157,11 +153,13 @@ pub fn queue_introduction(conn: &mut DbConn, links: &Links, match_id: &str) -> Q
     let reasons = explanation_in_words(&m, &challenge, &solution, &city);
     let score = m.score.round() as i64;
     let mut queued = 0;
-    for user in recipients_for_org(conn, &city.id, NotificationKind::Activity)? {
-        let email = OutgoingEmail {
-            to: user.email.clone(),
-            user_id: Some(user.id.clone()),
-            template: EmailTemplate::IntroductionToCity(IntroductionToCity {
+    queued += queue_for_org(
+        conn,
+        links,
+        &city.id,
+        &format!("introduction:{}", m.id),
+        |user| {
+            EmailTemplate::IntroductionToCity(IntroductionToCity {
                 name: user.display_name.clone(),
                 challenge_title: challenge.title.clone(),
                 solution_title: solution.title.clone(),
@@ -173,16 +171,16 @@ pub fn queue_introduction(conn: &mut DbConn, links: &Links, match_id: &str) -> Q
                 reasons: reasons.clone(),
                 solution_link: links.solution(&solution.id),
                 challenge_link: links.challenge(&challenge.id),
-            }),
-            dedupe_key: format!("introduction:{}:{}", m.id, user.id),
-        };
-        queued += usize::from(enqueue(conn, links, &email)?);
-    }
-    for user in recipients_for_org(conn, &company.id, NotificationKind::Activity)? {
-        let email = OutgoingEmail {
-            to: user.email.clone(),
-            user_id: Some(user.id.clone()),
-            template: EmailTemplate::IntroductionToCompany(IntroductionToCompany {
+            })
+        },
+    )?;
+    queued += queue_for_org(
+        conn,
+        links,
+        &company.id,
+        &format!("introduction:{}", m.id),
+        |user| {
+            EmailTemplate::IntroductionToCompany(IntroductionToCompany {
                 name: user.display_name.clone(),
                 challenge_title: challenge.title.clone(),
                 challenge_summary: challenge.summary.clone(),
@@ -194,11 +192,9 @@ pub fn queue_introduction(conn: &mut DbConn, links: &Links, match_id: &str) -> Q
                 reasons: reasons.clone(),
                 challenge_link: links.challenge(&challenge.id),
                 respond_link: links.respond(&challenge.id),
-            }),
-            dedupe_key: format!("introduction:{}:{}", m.id, user.id),
-        };
-        queued += usize::from(enqueue(conn, links, &email)?);
-    }
+            })
+        },
+    )?;
     Ok(queued)
 }
 
@@ -262,4 +258,27 @@ pub fn explanation_in_words(
         reasons.push(format!("The company serves {}", city.country));
     }
     reasons
+}
+
+/// Queues one e-mail to each member of the organisation who wants activity mail:
+/// `template` writes it for the member; the dedupe key is `key` plus the member's id.
+/// Returns how many were queued.
+fn queue_for_org(
+    conn: &mut DbConn,
+    links: &Links,
+    org_id: &str,
+    key: &str,
+    template: impl Fn(&User) -> EmailTemplate,
+) -> QueryResult<usize> {
+    let mut queued = 0;
+    for user in recipients_for_org(conn, org_id, NotificationKind::Activity)? {
+        let email = OutgoingEmail {
+            to: user.email.clone(),
+            user_id: Some(user.id.clone()),
+            template: template(&user),
+            dedupe_key: format!("{key}:{}", user.id),
+        };
+        queued += usize::from(enqueue(conn, links, &email)?);
+    }
+    Ok(queued)
 }
