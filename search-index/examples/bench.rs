@@ -1,5 +1,7 @@
 //! Build-and-match timing on the generated corpus.
-//! `cargo run --release --example bench -- [N_SOLUTIONS] [N_QUERIES]` (defaults 100000 2000)
+//! `cargo run --release --example bench -- [N_SOLUTIONS] [N_QUERIES] [INDEX_DIR]` (defaults
+//! 100000 2000, in memory). With `INDEX_DIR`, an index built there before is reused, so that
+//! a profiler sees the queries only.
 use std::time::Instant;
 
 use search_index::{bench_corpus, MatchIndex};
@@ -11,30 +13,45 @@ fn main() -> Result<(), search_index::Error> {
     let t = Instant::now();
     let corpus = bench_corpus::generate(n, m, 42);
     eprintln!("generated in {:.1}s", t.elapsed().as_secs_f64());
-    let index = MatchIndex::create_in_ram()?;
+    let dir = args.next().map(std::path::PathBuf::from);
+    let (index, reuse) = match &dir {
+        Some(d) => {
+            let (index, state) = MatchIndex::open_or_create(d)?;
+            let reuse = matches!(state, search_index::OpenState::Existing { .. })
+                && index.num_docs() as usize == n;
+            (index, reuse)
+        }
+        None => (MatchIndex::create_in_ram()?, false),
+    };
     // Parse the thesaurus and load the language models before timing: a one-off cost at
     // process start (about a second), not a per-document one.
     let _ = search_index::concepts_of("district heating", Some("en"), "en");
     let _ = search_index::detect_language("district heating");
     let t = Instant::now();
-    // Analysis runs on the caller's threads: feed from two.
-    let half = corpus.solutions.len() / 2;
-    let (a, b) = corpus.solutions.split_at(half);
-    std::thread::scope(|s| -> Result<(), search_index::Error> {
-        let h = s.spawn(|| -> Result<(), search_index::Error> {
-            for d in a {
+    if !reuse {
+        if dir.is_some() {
+            index.clear()?;
+        }
+        // Analysis runs on the caller's threads: feed from two.
+        let half = corpus.solutions.len() / 2;
+        let (a, b) = corpus.solutions.split_at(half);
+        std::thread::scope(|s| -> Result<(), search_index::Error> {
+            let h = s.spawn(|| -> Result<(), search_index::Error> {
+                for d in a {
+                    index.upsert_solution(d)?;
+                }
+                Ok(())
+            });
+            for d in b {
                 index.upsert_solution(d)?;
             }
+            h.join().map_err(|_| search_index::Error::Poisoned)??;
             Ok(())
-        });
-        for d in b {
-            index.upsert_solution(d)?;
-        }
-        h.join().map_err(|_| search_index::Error::Poisoned)??;
-        Ok(())
-    })?;
-    index.commit("bench")?;
+        })?;
+        index.commit("bench")?;
+    }
     let build = t.elapsed().as_secs_f64();
+    eprintln!("{} segments", index.num_segments());
     let mut lat = Vec::with_capacity(m);
     let mut hits = 0usize;
     let t = Instant::now();
@@ -45,6 +62,33 @@ fn main() -> Result<(), search_index::Error> {
     }
     let total = t.elapsed().as_secs_f64();
     lat.sort_unstable();
+    if std::env::var("CM_COMPARE").is_ok() {
+        // How many of the exhaustive top 20 the budgeted first pass finds.
+        let budgeted: Vec<Vec<String>> = corpus
+            .queries
+            .iter()
+            .map(|q| {
+                index
+                    .match_challenge(q, 20, "en")
+                    .map(|h| h.into_iter().map(|h| h.id).collect())
+            })
+            .collect::<Result<_, _>>()?;
+        let mut exhaustive = index.weights();
+        exhaustive.first_pass_postings = u64::MAX;
+        index.set_weights(exhaustive);
+        let t = Instant::now();
+        let (mut found, mut total) = (0usize, 0usize);
+        for (q, mine) in corpus.queries.iter().zip(&budgeted) {
+            let all = index.match_challenge(q, 20, "en")?;
+            total += all.len();
+            found += all.iter().filter(|h| mine.contains(&h.id)).count();
+        }
+        eprintln!(
+            "budgeted first pass finds {:.1}% of the exhaustive top 20 (exhaustive: {:.0} queries/s)",
+            100.0 * found as f64 / total.max(1) as f64,
+            corpus.queries.len() as f64 / t.elapsed().as_secs_f64()
+        );
+    }
     let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
     println!(
         "{{\"solutions\":{n},\"queries\":{m},\"index_build_s\":{build:.2},\"docs_per_s\":{:.0},\"qps\":{:.0},\"p50_us\":{},\"p99_us\":{},\"avg_hits\":{:.1}}}",

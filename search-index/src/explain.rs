@@ -40,7 +40,7 @@ pub struct ConceptMatch {
 /// Matching words in one field of the matched record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldTerms {
-    /// `title`, `summary` or `description`.
+    /// `title`, or `text` (summary and description).
     pub field: String,
     /// The words as written in the query (or the concept label they came from), strongest first.
     pub terms: Vec<String>,
@@ -90,7 +90,7 @@ pub struct CountryFit {
 /// The score in parts (points out of 100). `total` is their sum and equals the hit's score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct ScoreParts {
-    /// Words in common (BM25F coverage of the query's words).
+    /// Words in common (BM25 coverage of the query's words).
     pub text: f32,
     /// Thesaurus concepts in common, weighted by how specific they are.
     pub concepts: f32,

@@ -9,19 +9,21 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
     TantivyError, Term,
 };
 
+use crate::cache::SegmentCaches;
+use crate::forward;
 use crate::lang::{resolve, Lang};
 use crate::schema::{
-    build_schema, check_schema, country, country_code, sector_mask, Fields, ANY_COUNTRY,
-    KIND_CHALLENGE, KIND_SOLUTION, SCHEMA_VERSION,
+    build_schema, check_schema, country, country_code, register_tokenizers, sector_mask, Fields,
+    ANY_COUNTRY, ANY_COUNTRY_CODE, CLASS_CHALLENGE, CLASS_CHALLENGE_OPEN, CLASS_SOLUTION,
+    CLASS_SOLUTION_PUBLISHED, KIND_CHALLENGE, KIND_SOLUTION, SCHEMA_VERSION,
 };
-use crate::thesaurus::{thesaurus, TextAnalysis};
+use crate::thesaurus::thesaurus;
 use crate::{ChallengeDoc, ChallengeFilter, Error, Result, SolutionDoc, SolutionFilter};
 
 /// How [`MatchIndex::open_or_create`] found the directory.
@@ -59,6 +61,7 @@ pub struct MatchIndex {
     pub(crate) reader: IndexReader,
     watermark: RwLock<Option<String>>,
     weights: RwLock<crate::ranking::RankWeights>,
+    pub(crate) caches: SegmentCaches,
 }
 
 const WRITER_MEMORY: usize = 100_000_000;
@@ -71,6 +74,7 @@ fn writer_threads() -> usize {
 
 impl MatchIndex {
     fn from_index(index: Index, fields: Fields, watermark: Option<String>) -> Result<MatchIndex> {
+        register_tokenizers(&index);
         let writer = index
             .writer_with_num_threads(writer_threads(), WRITER_MEMORY)
             .map_err(|e| match e {
@@ -81,19 +85,22 @@ impl MatchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let caches = SegmentCaches::default();
+        caches.refresh(&reader.searcher(), fields.fwd)?;
         Ok(MatchIndex {
             fields,
             writer: RwLock::new(writer),
             reader,
             watermark: RwLock::new(watermark),
             weights: RwLock::new(crate::ranking::RankWeights::default()),
+            caches,
         })
     }
 
     /// An empty index in memory (tests, eval, benchmarks).
     pub fn create_in_ram() -> Result<MatchIndex> {
         let (schema, fields) = build_schema();
-        MatchIndex::from_index(Index::create_in_ram(schema), fields, None)
+        MatchIndex::from_index(new_index(schema, None)?, fields, None)
     }
 
     /// Opens the index in `dir`, creating it if missing. An index that cannot be read or is
@@ -104,7 +111,7 @@ impl MatchIndex {
         std::fs::create_dir_all(dir)?;
         if !dir.join("meta.json").exists() {
             let (schema, fields) = build_schema();
-            let index = Index::create_in_dir(dir, schema)?;
+            let index = new_index(schema, Some(dir))?;
             return Ok((
                 MatchIndex::from_index(index, fields, None)?,
                 OpenState::Fresh,
@@ -117,7 +124,7 @@ impl MatchIndex {
                 let reason = e.to_string();
                 wipe_dir(dir)?;
                 let (schema, fields) = build_schema();
-                let index = Index::create_in_dir(dir, schema)?;
+                let index = new_index(schema, Some(dir))?;
                 Ok((
                     MatchIndex::from_index(index, fields, None)?,
                     OpenState::Rebuilt { reason },
@@ -154,10 +161,14 @@ impl MatchIndex {
         // Touch every segment's term dictionaries and fast fields so corruption shows now.
         let searcher = mi.reader.searcher();
         for seg in searcher.segment_readers() {
-            for f in mi.fields.text_fields() {
+            for f in [mi.fields.all, mi.fields.concepts] {
                 seg.inverted_index(f)?;
             }
-            seg.fast_fields().u64("sector_mask")?;
+            let ff = seg.fast_fields();
+            for name in ["class", "lang", "sector_mask", "served", "trl"] {
+                ff.u64(name)?;
+            }
+            ff.i64("updated_at")?;
         }
         Ok((mi, watermark))
     }
@@ -223,6 +234,8 @@ impl MatchIndex {
             prepared.commit()?;
         }
         self.reader.reload()?;
+        self.caches
+            .refresh(&self.reader.searcher(), self.fields.fwd)?;
         *self.watermark.write().map_err(|_| Error::Poisoned)? = Some(watermark.to_string());
         Ok(())
     }
@@ -249,15 +262,28 @@ impl MatchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// Number of committed segments (each query visits every one).
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     fn solution_document(&self, doc: &SolutionDoc, key: &str) -> TantivyDocument {
         let f = &self.fields;
-        let text = format!("{}\n{}\n{}", doc.title, doc.summary, doc.description);
-        let lang = resolve(doc.language.as_deref(), &text);
+        let lang = record_lang(
+            doc.language.as_deref(),
+            [&doc.title, &doc.summary, &doc.description],
+        );
+        let class = if doc.published {
+            CLASS_SOLUTION_PUBLISHED
+        } else {
+            CLASS_SOLUTION
+        };
         let mut d = self.common_document(
             key,
             &doc.id,
             KIND_SOLUTION,
             if doc.published { "published" } else { "draft" },
+            class,
             lang,
             [&doc.title, &doc.summary, &doc.description],
             &doc.sectors,
@@ -266,30 +292,39 @@ impl MatchIndex {
         d.add_u64(f.trl, doc.trl.map(u64::from).unwrap_or(0));
         let mut any = false;
         for c in doc.countries.iter().filter_map(|c| country(c)) {
+            d.add_u64(f.served, country_code(&c));
             d.add_text(f.countries, &c);
             any = true;
         }
         if doc.global {
+            d.add_u64(f.served, ANY_COUNTRY_CODE);
             d.add_text(f.countries, ANY_COUNTRY);
             any = true;
         }
         if !any {
             d.add_text(f.countries, "-");
         }
-        d.add_u64(f.country_code, 0);
         d
     }
 
     fn challenge_document(&self, doc: &ChallengeDoc, key: &str) -> TantivyDocument {
         let f = &self.fields;
-        let text = format!("{}\n{}\n{}", doc.title, doc.summary, doc.description);
-        let lang = resolve(doc.language.as_deref(), &text);
+        let lang = record_lang(
+            doc.language.as_deref(),
+            [&doc.title, &doc.summary, &doc.description],
+        );
         let status = doc.status.trim().to_ascii_lowercase();
+        let class = if doc.is_open() {
+            CLASS_CHALLENGE_OPEN
+        } else {
+            CLASS_CHALLENGE
+        };
         let mut d = self.common_document(
             key,
             &doc.id,
             KIND_CHALLENGE,
             &status,
+            class,
             lang,
             [&doc.title, &doc.summary, &doc.description],
             &doc.sectors,
@@ -298,7 +333,10 @@ impl MatchIndex {
         d.add_u64(f.trl, doc.min_trl.map(u64::from).unwrap_or(0));
         let c = doc.country.as_deref().and_then(country);
         d.add_text(f.countries, c.as_deref().unwrap_or(ANY_COUNTRY));
-        d.add_u64(f.country_code, c.as_deref().map(country_code).unwrap_or(0));
+        d.add_u64(
+            f.served,
+            c.as_deref().map(country_code).unwrap_or(ANY_COUNTRY_CODE),
+        );
         d
     }
 
@@ -309,6 +347,7 @@ impl MatchIndex {
         id: &str,
         kind: &str,
         state: &str,
+        class: u64,
         lang: Lang,
         texts: [&str; 3],
         sectors: &[String],
@@ -318,48 +357,38 @@ impl MatchIndex {
         let t = thesaurus();
         let mut d = TantivyDocument::default();
         d.add_text(f.key, key);
-        d.add_text(f.id, id);
         d.add_text(f.kind, kind);
         d.add_text(f.state, state);
+        d.add_u64(f.class, class);
         d.add_u64(f.lang, lang.idx() as u64);
         d.add_text(f.lang_code, lang.code());
-        let mut all_tokens: Vec<Token> = Vec::new();
-        let mut concept_tokens: Vec<Token> = Vec::new();
-        for (field, text) in f.text_fields().into_iter().zip(texts) {
-            let a = t.analyze_text(lang, text, false);
-            let offset = all_tokens.last().map(|t| t.position + 2).unwrap_or(0);
-            all_tokens.extend(tokens(&a, offset));
-            for c in &a.concepts {
-                concept_tokens.push(Token {
-                    offset_from: 0,
-                    offset_to: 0,
-                    position: concept_tokens.len(),
-                    text: t.concept(*c).id.clone(),
-                    position_length: 1,
-                });
-            }
-            d.add_pre_tokenized_text(
-                field,
-                PreTokenizedString {
-                    text: String::new(),
-                    tokens: tokens(&a, 0),
+        // Analysed terms, space-separated (the schema's tokenizer only splits them again).
+        let mut all = String::with_capacity(texts.iter().map(|t| t.len()).sum::<usize>() + 16);
+        let mut words: Vec<(u32, bool)> = Vec::new();
+        let mut concepts = Vec::new();
+        for (k, text) in texts.into_iter().enumerate() {
+            t.analyze_with(
+                lang,
+                text,
+                |term, _, _| {
+                    all.push_str(term);
+                    all.push(' ');
+                    words.push((forward::hash(term), k == 0));
                 },
+                &mut concepts,
             );
         }
-        d.add_pre_tokenized_text(
-            f.all,
-            PreTokenizedString {
-                text: String::new(),
-                tokens: all_tokens,
-            },
-        );
-        d.add_pre_tokenized_text(
-            f.concepts,
-            PreTokenizedString {
-                text: String::new(),
-                tokens: concept_tokens,
-            },
-        );
+        d.add_text(f.all, &all);
+        let mut ids = String::with_capacity(concepts.len() * 6);
+        let mut concept_hashes: Vec<u32> = Vec::with_capacity(concepts.len());
+        for c in concepts {
+            let id = &t.concept(c).id;
+            ids.push_str(id);
+            ids.push(' ');
+            concept_hashes.push(forward::hash(id));
+        }
+        d.add_text(f.concepts, &ids);
+        d.add_bytes(f.fwd, &forward::encode(id, &mut words, &mut concept_hashes));
         for s in sectors {
             d.add_text(f.sectors, s.trim().to_ascii_lowercase());
         }
@@ -471,14 +500,19 @@ impl MatchIndex {
         let mut terms: Vec<Term> = Vec::new();
         let mut concepts: Vec<Term> = Vec::new();
         for lang in langs {
-            let a = t.analyze_text(lang, q, false);
-            for (term, _) in a.terms {
-                let term = Term::from_field_text(self.fields.all, &term);
-                if !terms.contains(&term) {
-                    terms.push(term);
-                }
-            }
-            for c in a.concepts {
+            let mut found = Vec::new();
+            t.analyze_with(
+                lang,
+                q,
+                |term, _, _| {
+                    let term = Term::from_field_text(self.fields.all, term);
+                    if !terms.contains(&term) {
+                        terms.push(term);
+                    }
+                },
+                &mut found,
+            );
+            for c in found {
                 let term = Term::from_field_text(self.fields.concepts, &t.concept(c).id);
                 if !concepts.contains(&term) {
                     concepts.push(term);
@@ -507,33 +541,30 @@ impl MatchIndex {
         Some(Box::new(BooleanQuery::new(should)))
     }
 
+    /// The record ids of documents (from their forward records), in the order given.
     pub(crate) fn ids(
         &self,
         searcher: &Searcher,
         addrs: impl Iterator<Item = DocAddress>,
     ) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for a in addrs {
-            let doc: TantivyDocument = searcher.doc(a)?;
-            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
-                out.push(id.to_string());
-            }
-        }
-        Ok(out)
+        let caches = self.caches.for_searcher(searcher, self.fields.fwd)?;
+        addrs
+            .map(|a| {
+                let cache = caches
+                    .get(a.segment_ord as usize)
+                    .ok_or_else(|| Error::Invalid("no such segment".into()))?;
+                Ok(cache.forward(a.doc_id)?.id.to_string())
+            })
+            .collect()
     }
 }
 
-fn tokens(a: &TextAnalysis, offset: usize) -> Vec<Token> {
-    a.terms
-        .iter()
-        .map(|(text, pos)| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position: offset + *pos as usize,
-            text: text.clone(),
-            position_length: 1,
-        })
-        .collect()
+/// The language a record is analysed in (detection looks at its text only when needed).
+fn record_lang(given: Option<&str>, texts: [&str; 3]) -> Lang {
+    match given.and_then(Lang::from_code) {
+        Some(l) => l,
+        None => resolve(None, &texts.join("\n")),
+    }
 }
 
 pub(crate) fn term_filter(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
@@ -562,6 +593,20 @@ pub(crate) fn trl_filter(field: tantivy::schema::Field, from: u8, to: u8) -> Box
         )),
         0.0,
     ))
+}
+
+/// A new empty index. The doc store (the forward records, read for every candidate of a
+/// match) uses small blocks, so that reading one record decompresses little else.
+fn new_index(schema: tantivy::schema::Schema, dir: Option<&Path>) -> Result<Index> {
+    let settings = tantivy::IndexSettings {
+        docstore_blocksize: 4096,
+        ..Default::default()
+    };
+    let builder = Index::builder().schema(schema).settings(settings);
+    Ok(match dir {
+        Some(d) => builder.create_in_dir(d)?,
+        None => builder.create_in_ram()?,
+    })
 }
 
 fn wipe_dir(dir: &Path) -> Result<()> {

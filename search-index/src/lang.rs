@@ -6,8 +6,8 @@
 //! Indexing and querying both call [`analyze`], so a document and a query are always
 //! analysed the same way.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -147,6 +147,29 @@ pub(crate) fn detect(text: &str) -> Option<Lang> {
         .nth(400)
         .map(|(i, _)| i)
         .unwrap_or(text.len());
+    let head = &text[..end];
+    // Function words tell English, German, Finnish and Swedish apart cheaply and surely
+    // when a text has enough of them; lingua then only separates Danish from Norwegian
+    // (or decides the texts the words leave open), with a detector of fewer languages.
+    match function_word_vote(text) {
+        Some(Vote::Sure(lang)) => return Some(lang),
+        Some(Vote::DanishOrNorwegian) => {
+            static DA_NO: OnceLock<LanguageDetector> = OnceLock::new();
+            let detector = DA_NO.get_or_init(|| {
+                LanguageDetectorBuilder::from_languages(&[
+                    Lingua::Danish,
+                    Lingua::Bokmal,
+                    Lingua::Nynorsk,
+                ])
+                .build()
+            });
+            return match detector.detect_language_of(head)? {
+                Lingua::Danish => Some(Lang::Da),
+                _ => Some(Lang::No),
+            };
+        }
+        None => {}
+    }
     static DETECTOR: OnceLock<LanguageDetector> = OnceLock::new();
     let detector = DETECTOR.get_or_init(|| {
         LanguageDetectorBuilder::from_languages(&[
@@ -161,7 +184,7 @@ pub(crate) fn detect(text: &str) -> Option<Lang> {
         ])
         .build()
     });
-    match detector.detect_language_of(&text[..end])? {
+    match detector.detect_language_of(head)? {
         Lingua::English => Some(Lang::En),
         Lingua::Swedish => Some(Lang::Sv),
         Lingua::Danish => Some(Lang::Da),
@@ -172,6 +195,85 @@ pub(crate) fn detect(text: &str) -> Option<Lang> {
         #[allow(unreachable_patterns)]
         _ => None,
     }
+}
+
+enum Vote {
+    Sure(Lang),
+    DanishOrNorwegian,
+}
+
+/// Very frequent words that (almost) only one of the groups uses. Danish and Norwegian
+/// share theirs and count as one group.
+const FUNCTION_WORDS: [(&[&str], Option<Lang>); 5] = [
+    (
+        &[
+            "the", "and", "of", "to", "is", "are", "for", "with", "that", "this", "from", "by",
+            "which", "be", "has", "have", "their", "its", "our", "will",
+        ],
+        Some(Lang::En),
+    ),
+    (
+        &[
+            "der", "die", "das", "und", "ist", "sind", "nicht", "mit", "für", "auf", "von", "zu",
+            "ein", "eine", "einer", "sich", "dem", "auch", "werden", "wird",
+        ],
+        Some(Lang::De),
+    ),
+    (
+        &[
+            "ja", "ovat", "että", "tai", "myös", "sekä", "joka", "jotka", "kuin", "ei", "oli",
+            "ole", "tämä", "sen", "niiden", "mukaan", "kanssa",
+        ],
+        Some(Lang::Fi),
+    ),
+    (
+        &[
+            "och", "att", "är", "inte", "ett", "från", "också", "eller", "vid", "detta", "samt",
+            "ska", "hur", "mycket", "vara", "blir", "sina", "deras",
+        ],
+        Some(Lang::Sv),
+    ),
+    (
+        &[
+            "og", "ikke", "også", "fra", "eller", "ved", "dette", "samt", "skal", "hvordan",
+            "være", "deres", "af", "av",
+        ],
+        None,
+    ),
+];
+
+/// `Sure` when one group's function words are at least 4 and three times any other's.
+fn function_word_vote(text: &str) -> Option<Vote> {
+    let mut counts = [0usize; 5];
+    let mut seen = 0usize;
+    let mut words = 0usize;
+    for_each_word(text, |w| {
+        words += 1;
+        if words > 300 {
+            return;
+        }
+        for (k, (list, _)) in FUNCTION_WORDS.iter().enumerate() {
+            if list.contains(&w) {
+                counts[k] += 1;
+                seen += 1;
+            }
+        }
+    });
+    let (best, &n) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
+    let runner_up = counts
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != best)
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
+    if n < 4 || n < 3 * runner_up || seen == 0 {
+        return None;
+    }
+    Some(match FUNCTION_WORDS[best].1 {
+        Some(l) => Vote::Sure(l),
+        None => Vote::DanishOrNorwegian,
+    })
 }
 
 /// The language a record is analysed in: the one it gives, else the detected one, else English.
@@ -427,7 +529,12 @@ fn split_compound(lang: Lang, word: &str, vocab: &Vocab) -> Option<Vec<String>> 
 }
 
 /// Analyses `text` in `lang`, calling `f(surface, parts)` for every content word in order.
-pub(crate) fn analyze(lang: Lang, text: &str, vocab: &Vocab, mut f: impl FnMut(&str, &WordParts)) {
+pub(crate) fn analyze(
+    lang: Lang,
+    text: &str,
+    vocab: &Vocab,
+    mut f: impl FnMut(&str, Rc<WordParts>),
+) {
     if lang == Lang::Zh {
         let mut tokenizer = tantivy_jieba::JiebaTokenizer::new();
         let mut stream = tokenizer.token_stream(text);
@@ -436,12 +543,17 @@ pub(crate) fn analyze(lang: Lang, text: &str, vocab: &Vocab, mut f: impl FnMut(&
             if tok.chars().all(|c| !c.is_alphanumeric()) || is_stop_word(lang, &tok) {
                 continue;
             }
-            let wp = WordParts {
-                whole: tok.clone(),
+            // index terms are separated by spaces: a token never contains one
+            let whole: String = tok
+                .chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect();
+            let wp = Rc::new(WordParts {
+                whole,
                 parts: Vec::new(),
                 known: false,
-            };
-            f(&tok, &wp);
+            });
+            f(&tok, wp);
         }
         return;
     }
@@ -452,7 +564,7 @@ pub(crate) fn analyze(lang: Lang, text: &str, vocab: &Vocab, mut f: impl FnMut(&
             return;
         }
         let wp = analyze_word(lang, w, vocab);
-        f(w, &wp);
+        f(w, wp);
     });
 }
 

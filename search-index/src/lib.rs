@@ -49,12 +49,16 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod bench_corpus;
+mod cache;
 pub mod eval;
 mod explain;
+mod forward;
 mod index;
 pub mod lang;
+mod plan;
 pub mod ranking;
 mod schema;
+mod score;
 #[cfg(test)]
 mod tests;
 mod thesaurus;

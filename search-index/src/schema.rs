@@ -1,24 +1,41 @@
 //! The tantivy schema: one index holds solutions and challenges (field `kind`).
 //!
-//! Text fields are indexed from pre-tokenised streams produced by [`crate::lang::analyze`]
-//! (each record in its own language), so the schema does not depend on any registered
-//! tokenizer. Bump [`SCHEMA_VERSION`] whenever the schema *or the analysis* changes: an
-//! index of another version is rebuilt by the app.
+//! Text is analysed by [`crate::lang`] (each record in its own language) before it reaches
+//! tantivy, which receives the analysed terms joined by spaces and only splits them again
+//! ([`TERMS_TOKENIZER`], registered on every index this crate opens). One `all` field holds
+//! the terms of title, summary and description (ranking and listings), `concepts` the
+//! thesaurus concept ids; `fwd` stores each document's [forward record](crate::forward).
+//! Everything the filters and structured parts read is a fast field. Bump [`SCHEMA_VERSION`]
+//! whenever the schema *or the analysis* changes: an index of another version is rebuilt
+//! by the app.
 
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
     STRING,
 };
+use tantivy::tokenizer::WhitespaceTokenizer;
+use tantivy::Index;
 
 use crate::Error;
 
 /// Version of schema + analysis + thesaurus; stored in every commit's payload.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The tokenizer of the analysed text fields: terms arrive analysed, separated by spaces.
+pub(crate) const TERMS_TOKENIZER: &str = "cm_terms";
 
 pub(crate) const KIND_SOLUTION: &str = "s";
 pub(crate) const KIND_CHALLENGE: &str = "c";
 /// Country term meaning "serves every country" (solutions) or "no country given" (challenges).
 pub(crate) const ANY_COUNTRY: &str = "*";
+/// `served` fast-field value of [`ANY_COUNTRY`].
+pub(crate) const ANY_COUNTRY_CODE: u64 = 1;
+
+/// `class` fast field: what a document is, for the matcher's hard filters.
+pub(crate) const CLASS_SOLUTION: u64 = 0;
+pub(crate) const CLASS_SOLUTION_PUBLISHED: u64 = 1;
+pub(crate) const CLASS_CHALLENGE: u64 = 2;
+pub(crate) const CLASS_CHALLENGE_OPEN: u64 = 3;
 
 /// The sector codes of SPEC.md, in bit order of the `sector_mask` fast field.
 pub const SECTORS: [&str; 10] = [
@@ -37,59 +54,59 @@ pub const SECTORS: [&str; 10] = [
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
     pub(crate) key: Field,
-    pub(crate) id: Field,
     pub(crate) kind: Field,
     pub(crate) state: Field,
-    pub(crate) lang: Field,
     pub(crate) lang_code: Field,
-    pub(crate) title: Field,
-    pub(crate) summary: Field,
-    pub(crate) description: Field,
-    /// title + summary + description: first-stage retrieval and listings
+    /// terms of title + summary + description: ranking, listings, document frequencies
     pub(crate) all: Field,
     pub(crate) concepts: Field,
+    /// the forward record: id, words and concepts with their frequencies
+    pub(crate) fwd: Field,
     pub(crate) sectors: Field,
-    pub(crate) sector_mask: Field,
     pub(crate) trl: Field,
     pub(crate) countries: Field,
-    pub(crate) country_code: Field,
+    // fast fields read by the ranking
+    pub(crate) class: Field,
+    pub(crate) lang: Field,
+    pub(crate) sector_mask: Field,
+    /// solutions: the countries served (ANY_COUNTRY_CODE = all); challenges: the city's
+    pub(crate) served: Field,
     pub(crate) updated_at: Field,
-}
-
-impl Fields {
-    pub(crate) fn text_fields(&self) -> [Field; 3] {
-        [self.title, self.summary, self.description]
-    }
 }
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("raw")
+            .set_tokenizer(TERMS_TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fast_u64 = NumericOptions::default().set_fast();
     let fields = Fields {
         key: b.add_text_field("key", STRING),
-        id: b.add_text_field("id", STRING | STORED),
         kind: b.add_text_field("kind", STRING),
         state: b.add_text_field("state", STRING),
-        lang: b.add_u64_field("lang", fast_u64.clone()),
         lang_code: b.add_text_field("lang_code", STRING),
-        title: b.add_text_field("title", text.clone()),
-        summary: b.add_text_field("summary", text.clone()),
-        description: b.add_text_field("description", text.clone()),
         all: b.add_text_field("all", text.clone()),
         concepts: b.add_text_field("concepts", text),
+        fwd: b.add_bytes_field("fwd", STORED),
         sectors: b.add_text_field("sectors", STRING),
-        sector_mask: b.add_u64_field("sector_mask", fast_u64.clone()),
         trl: b.add_u64_field("trl", fast_u64.clone().set_indexed()),
         countries: b.add_text_field("countries", STRING),
-        country_code: b.add_u64_field("country_code", fast_u64),
+        class: b.add_u64_field("class", fast_u64.clone()),
+        lang: b.add_u64_field("lang", fast_u64.clone()),
+        sector_mask: b.add_u64_field("sector_mask", fast_u64.clone()),
+        served: b.add_u64_field("served", fast_u64),
         updated_at: b.add_i64_field("updated_at", NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
+}
+
+/// Registers the tokenizer the schema names on an index (created or opened).
+pub(crate) fn register_tokenizers(index: &Index) {
+    index
+        .tokenizers()
+        .register(TERMS_TOKENIZER, WhitespaceTokenizer::default());
 }
 
 /// Checks that an opened index has exactly the schema this version builds.

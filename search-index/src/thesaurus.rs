@@ -6,7 +6,7 @@
 //! compounds are found because compounds are split against the label vocabulary.
 //! Chinese labels are matched on characters (longest first), independent of segmentation.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use crate::lang::{analyze, for_each_word, is_stop_word, stem, Lang, Vocab};
@@ -42,6 +42,8 @@ pub(crate) struct Thesaurus {
     /// Analysed units of every label: `label_units[concept][lang]` = one unit list per label.
     pub(crate) label_units: Vec<[Vec<Vec<String>>; 7]>,
     zh_labels: HashMap<String, Vec<ConceptIdx>>,
+    /// every prefix (of two or more characters) of a Chinese label
+    zh_prefixes: HashSet<String>,
     zh_max_chars: usize,
     /// Word translations derived from the aligned labels: `to_en[lang][unit]` = English
     /// units, `from_en[lang][english unit]` = units of `lang` (analysed forms, best first).
@@ -104,7 +106,7 @@ fn rows(tsv: &str) -> impl Iterator<Item = RawRow<'_>> {
 impl Thesaurus {
     fn build() -> Thesaurus {
         let mut concepts: Vec<Concept> = Vec::with_capacity(5400);
-        let mut by_id: HashMap<String, ConceptIdx> = HashMap::new();
+        let mut by_id: HashMap<String, ConceptIdx> = HashMap::default();
         let mut links: Vec<(String, String)> = Vec::new();
         for (from_glossary, tsv) in [(false, GEMET), (true, GLOSSARY)] {
             for row in rows(tsv) {
@@ -210,8 +212,9 @@ impl Thesaurus {
         let mut keys: [HashMap<String, Vec<ConceptIdx>>; 7] = Default::default();
         let mut prefixes: [HashSet<String>; 7] = Default::default();
         let mut label_units: Vec<[Vec<Vec<String>>; 7]> = Vec::with_capacity(concepts.len());
-        let mut zh_labels: HashMap<String, Vec<ConceptIdx>> = HashMap::new();
+        let mut zh_labels: HashMap<String, Vec<ConceptIdx>> = HashMap::default();
         let mut zh_max_chars = 0;
+        let mut zh_prefixes: HashSet<String> = HashSet::default();
         for (idx, c) in concepts.iter().enumerate() {
             let idx = idx as ConceptIdx;
             let mut per_lang: [Vec<Vec<String>>; 7] = Default::default();
@@ -221,7 +224,12 @@ impl Thesaurus {
                         let n = label.chars().count();
                         if n >= 2 {
                             zh_max_chars = zh_max_chars.max(n);
-                            push_unique(zh_labels.entry(label.to_lowercase()).or_default(), idx);
+                            let lower = label.to_lowercase();
+                            for (end, _) in lower.char_indices().skip(2) {
+                                zh_prefixes.insert(lower[..end].to_string());
+                            }
+                            zh_prefixes.insert(lower.clone());
+                            push_unique(zh_labels.entry(lower).or_default(), idx);
                         }
                         let mut units = Vec::new();
                         analyze(lang, label, &vocab[lang.idx()], |_, wp| {
@@ -262,6 +270,7 @@ impl Thesaurus {
             prefixes,
             label_units,
             zh_labels,
+            zh_prefixes,
             zh_max_chars,
             to_en,
             from_en,
@@ -269,7 +278,12 @@ impl Thesaurus {
     }
 
     /// Concepts mentioned in a sequence of analysed units (longest label first).
-    pub(crate) fn extract_units(&self, lang: Lang, units: &[String], out: &mut Vec<ConceptIdx>) {
+    pub(crate) fn extract_units<S: AsRef<str>>(
+        &self,
+        lang: Lang,
+        units: &[S],
+        out: &mut Vec<ConceptIdx>,
+    ) {
         let keys = &self.keys[lang.idx()];
         let prefixes = &self.prefixes[lang.idx()];
         let mut i = 0;
@@ -281,7 +295,7 @@ impl Thesaurus {
                 if len > 1 {
                     key.push(' ');
                 }
-                key.push_str(&units[i + len - 1]);
+                key.push_str(units[i + len - 1].as_ref());
                 if !prefixes.contains(key.as_str()) {
                     break;
                 }
@@ -310,13 +324,21 @@ impl Thesaurus {
         let n = bounds.len() - 1;
         let mut i = 0;
         while i < n {
+            // longest label starting here: extend while the text is a label prefix
             let mut matched = 0;
-            for len in (2..=self.zh_max_chars.min(n - i)).rev() {
-                if let Some(cs) = self.zh_labels.get(&lower[bounds[i]..bounds[i + len]]) {
-                    out.extend_from_slice(cs);
-                    matched = len;
+            let mut best: Option<&Vec<ConceptIdx>> = None;
+            for len in 2..=self.zh_max_chars.min(n - i) {
+                let piece = &lower[bounds[i]..bounds[i + len]];
+                if !self.zh_prefixes.contains(piece) {
                     break;
                 }
+                if let Some(cs) = self.zh_labels.get(piece) {
+                    best = Some(cs);
+                    matched = len;
+                }
+            }
+            if let Some(cs) = best {
+                out.extend_from_slice(cs);
             }
             i += matched.max(1);
         }
@@ -331,39 +353,60 @@ impl Thesaurus {
     /// Analyses a text once for both the index terms and the concepts it mentions.
     pub(crate) fn analyze_text(&self, lang: Lang, text: &str, keep_surface: bool) -> TextAnalysis {
         let mut out = TextAnalysis::default();
-        let mut units = Vec::new();
-        let mut inner: Vec<Vec<String>> = Vec::new();
-        let mut pos = 0u32;
+        let mut concepts = Vec::new();
+        self.analyze_with(
+            lang,
+            text,
+            |term, surface, word| {
+                out.terms.push((term.to_string(), word));
+                if keep_surface {
+                    out.surfaces.push(surface.to_string());
+                }
+            },
+            &mut concepts,
+        );
+        out.concepts = concepts;
+        out
+    }
+
+    /// Analyses `text` in `lang`: calls `on_term(term, surface word, word number)` for every
+    /// index term in order (a compound gives its whole stem, then the stems of its parts)
+    /// and appends the concepts the text mentions to `concepts`.
+    pub(crate) fn analyze_with(
+        &self,
+        lang: Lang,
+        text: &str,
+        mut on_term: impl FnMut(&str, &str, u32),
+        concepts: &mut Vec<ConceptIdx>,
+    ) {
+        let mut words: Vec<std::rc::Rc<crate::lang::WordParts>> = Vec::new();
+        let mut n = 0u32;
         analyze(lang, text, &self.vocab[lang.idx()], |surface, wp| {
-            out.terms.push((wp.whole.clone(), pos));
-            if keep_surface {
-                out.surfaces.push(surface.to_string());
-            }
+            on_term(&wp.whole, surface, n);
             for p in &wp.parts {
                 if p != &wp.whole {
-                    out.terms.push((p.clone(), pos));
-                    if keep_surface {
-                        out.surfaces.push(surface.to_string());
-                    }
+                    on_term(p, surface, n);
                 }
             }
-            pos += 1;
+            n += 1;
             if lang != Lang::Zh {
-                units.extend(wp.units().iter().cloned());
-                if wp.known && !wp.parts.is_empty() {
-                    inner.push(wp.parts.clone());
-                }
+                words.push(wp);
             }
         });
         if lang == Lang::Zh {
-            self.extract_zh(text, &mut out.concepts);
-        } else {
-            self.extract_units(lang, &units, &mut out.concepts);
-            for parts in inner {
-                self.extract_units(lang, &parts, &mut out.concepts);
+            self.extract_zh(text, concepts);
+            return;
+        }
+        let units: Vec<&str> = words
+            .iter()
+            .flat_map(|w| w.units().iter().map(String::as_str))
+            .collect();
+        self.extract_units(lang, &units, concepts);
+        for w in &words {
+            if w.known && !w.parts.is_empty() {
+                self.extract_units(lang, &w.parts, concepts);
             }
         }
-        out
     }
 
     /// The label to show a reader: in the reader's language where the thesaurus has one,
@@ -426,8 +469,8 @@ fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
     let mut to_en: Dict = Default::default();
     let mut from_en: Dict = Default::default();
     for lang in Lang::ALL {
-        let mut fwd: HashMap<&str, Vec<(&str, f32)>> = HashMap::new();
-        let mut rev: HashMap<&str, Vec<(&str, f32)>> = HashMap::new();
+        let mut fwd: HashMap<&str, Vec<(&str, f32)>> = HashMap::default();
+        let mut rev: HashMap<&str, Vec<(&str, f32)>> = HashMap::default();
         for ((l, e), n) in &counts[lang.idx()] {
             if l == e {
                 continue;
@@ -458,31 +501,45 @@ fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
 
 impl Thesaurus {
     /// Translations of one analysed word of `from` into analysed words of `to` (through
-    /// English between two other languages); empty when the dictionary has none.
-    pub(crate) fn translate(&self, from: Lang, to: Lang, unit: &str) -> Vec<String> {
+    /// English between two other languages), appended to `out` without repeats.
+    pub(crate) fn translate_into<'a>(
+        &'a self,
+        from: Lang,
+        to: Lang,
+        unit: &str,
+        out: &mut Vec<&'a str>,
+    ) {
         if from == to {
-            return Vec::new();
+            return;
         }
-        let en: Vec<String> = if from == Lang::En {
-            vec![unit.to_string()]
-        } else {
-            self.to_en[from.idx()]
-                .get(unit)
-                .cloned()
-                .unwrap_or_default()
+        let mut push = |w: &'a str| {
+            if !out.contains(&w) {
+                out.push(w);
+            }
         };
-        if to == Lang::En {
-            return en;
+        if from == Lang::En {
+            for w in self.from_en[to.idx()].get(unit).into_iter().flatten() {
+                push(w);
+            }
+            return;
         }
-        let mut out: Vec<String> = Vec::new();
-        for e in &en {
-            for w in self.from_en[to.idx()].get(e).into_iter().flatten() {
-                if !out.contains(w) {
-                    out.push(w.clone());
+        for e in self.to_en[from.idx()].get(unit).into_iter().flatten() {
+            if to == Lang::En {
+                push(e);
+            } else {
+                for w in self.from_en[to.idx()].get(e).into_iter().flatten() {
+                    push(w);
                 }
             }
         }
-        out
+    }
+
+    /// [`Thesaurus::translate_into`] as a new list.
+    #[cfg(test)]
+    pub(crate) fn translate(&self, from: Lang, to: Lang, unit: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.translate_into(from, to, unit, &mut out);
+        out.into_iter().map(str::to_string).collect()
     }
 }
 

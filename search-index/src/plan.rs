@@ -1,0 +1,426 @@
+//! What a query asks for, weighted by the index's statistics: its words in its own language
+//! and translated into every other language the index holds, its concepts and its sectors.
+//!
+//! Every word is looked up once per segment here; the scorer reuses those term infos, so a
+//! query costs one dictionary lookup per word and segment.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+use tantivy::postings::TermInfo;
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+
+use crate::cache::SegmentCache;
+use crate::lang::Lang;
+use crate::ranking::RankWeights;
+use crate::schema::{sector_mask, Fields};
+use crate::thesaurus::{thesaurus, ConceptIdx};
+use crate::Result;
+
+/// Most specific concepts of a query kept for scoring.
+pub(crate) const MAX_CONCEPTS: usize = 16;
+/// The most telling word of each list always takes part in the first pass over the
+/// postings (which finds the candidates); further words and concepts join it, those that
+/// bring most points first, while the postings it reads stay within
+/// [`RankWeights::first_pass_postings`]. The others count for the candidates only (through
+/// their forward records). On small indexes the first pass reads every word.
+/// Translation candidates looked up per language, by their weight in the query.
+const TRANSLATION_LOOKUPS: usize = 64;
+
+/// Term infos of one word in every segment (index = segment ordinal).
+pub(crate) type Infos = Arc<[Option<TermInfo>]>;
+
+/// One distinct index word the query looks for.
+pub(crate) struct Word {
+    pub(crate) infos: Infos,
+    /// Weight of the word for a document written in language `L`, divided by the sum of
+    /// the weights of `L`'s list (0 = not in that list): a document's text coverage is the
+    /// sum over its words of `share[L] * saturated tf`.
+    pub(crate) share: [f32; 7],
+    /// Position in `lists[L]` (`u32::MAX` = not in it).
+    pub(crate) listed: [u32; 7],
+    /// Its postings are read in the first pass (see [`FIRST_PASS_POSTINGS`]).
+    pub(crate) first_pass: bool,
+}
+
+/// One entry of a language's list: how its word reads in an explanation.
+pub(crate) struct Listed {
+    surface: Surface,
+}
+
+/// Where the surface of a listed word comes from.
+#[derive(Clone, Copy)]
+enum Surface {
+    /// A word of the query (index into `Plan::query_words`).
+    Query(u32),
+    /// A concept label.
+    Label(&'static str),
+}
+
+pub(crate) struct QConcept {
+    pub(crate) idx: ConceptIdx,
+    pub(crate) hash: u32,
+    pub(crate) weight: f32,
+    pub(crate) df: u64,
+    pub(crate) infos: Infos,
+    /// Its postings are read in the first pass.
+    pub(crate) first_pass: bool,
+}
+
+pub(crate) struct Plan {
+    pub(crate) lang: Lang,
+    pub(crate) words: Vec<Word>,
+    /// Word hash ([`crate::forward::hash`]) -> index in `words`.
+    pub(crate) by_hash: HashMap<u32, usize, BuildHasherDefault<crate::forward::HashedKey>>,
+    /// `lists[L]`: the words a document in language `L` is judged on (the query's own words
+    /// for its language; their translations and shared words for the others).
+    pub(crate) lists: [Vec<Listed>; 7],
+    pub(crate) concepts: Vec<QConcept>,
+    /// Concept hash -> index in `concepts`.
+    pub(crate) concept_by_hash: HashMap<u32, usize, BuildHasherDefault<crate::forward::HashedKey>>,
+    /// Sum of the concept weights.
+    pub(crate) concept_total: f32,
+    pub(crate) sectors: u64,
+    /// The query's words as written, for explanations.
+    query_words: Vec<String>,
+    /// BM25 length normalisation of the `all` field by fieldnorm id:
+    /// `1 / (1 - b + b * len / avg_len)`.
+    pub(crate) norm: [f32; 256],
+}
+
+impl Plan {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.concepts.is_empty()
+    }
+
+    /// How the word at `pos` in the list of language `lang` reads in an explanation.
+    pub(crate) fn surface(&self, lang: Lang, pos: u32) -> Option<&str> {
+        match self.lists[lang.idx()].get(pos as usize)?.surface {
+            Surface::Query(i) => self.query_words.get(i as usize).map(String::as_str),
+            Surface::Label(s) => Some(s),
+        }
+    }
+}
+
+fn idf(n: f32, df: f32) -> f32 {
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// Per-query term lookups, each word once per segment (and remembered per segment).
+struct Lookup<'a, 'w> {
+    searcher: &'a Searcher,
+    segments: &'a [Arc<SegmentCache>],
+    field: Field,
+    cache: FxHashMap<&'w str, (u64, Infos)>,
+}
+
+impl<'w> Lookup<'_, 'w> {
+    fn get(&mut self, text: &'w str) -> Result<(u64, Infos)> {
+        if let Some(hit) = self.cache.get(text) {
+            return Ok(hit.clone());
+        }
+        let mut df = 0u64;
+        let mut infos = Vec::with_capacity(self.segments.len());
+        for (seg, cache) in self.searcher.segment_readers().iter().zip(self.segments) {
+            let info = cache.term_info(seg, self.field, text)?;
+            df += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
+            infos.push(info);
+        }
+        let hit = (df, Infos::from(infos));
+        self.cache.insert(text, hit.clone());
+        Ok(hit)
+    }
+}
+
+/// A word or concept the first pass may read.
+enum Offer {
+    Word(usize),
+    Concept(usize),
+}
+
+/// A candidate word of one list before the lists are merged.
+struct Cand<'w> {
+    text: &'w str,
+    surface: Surface,
+    weight: f32,
+}
+
+fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize) {
+    list.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.text.cmp(b.text)));
+    list.truncate(max);
+}
+
+/// A word of the query: its weight in the query and its surface.
+struct QWord {
+    tf: f32,
+    surface: u32,
+}
+
+pub(crate) fn plan(
+    fields: &Fields,
+    w: &RankWeights,
+    searcher: &Searcher,
+    segments: &[Arc<SegmentCache>],
+    lang: Lang,
+    texts: [&str; 3],
+    sectors: &[String],
+) -> Result<Plan> {
+    let t = thesaurus();
+    let n = searcher.num_docs().max(1) as f32;
+    let mut tokens = 0u64;
+    let mut max_docs = 0u64;
+    for seg in searcher.segment_readers() {
+        max_docs += u64::from(seg.max_doc());
+        tokens += seg.inverted_index(fields.all)?.total_num_tokens();
+    }
+    let avg_len = (tokens as f32 / max_docs.max(1) as f32).max(1.0);
+    let mut norm = [0f32; 256];
+    for (id, x) in norm.iter_mut().enumerate() {
+        let len = tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+        *x = 1.0 / (1.0 - w.b + w.b * len / avg_len).max(0.05);
+    }
+
+    let field_q = [w.query_title, 1.0, 1.0];
+    let qweight = |tf: f32| if w.qtf_log { 1.0 + tf.ln() } else { tf };
+    let mut qtf: FxHashMap<String, QWord> = FxHashMap::default();
+    let mut query_words: Vec<String> = Vec::new();
+    let mut ctf: FxHashMap<ConceptIdx, f32> = FxHashMap::default();
+    for (text, fw) in texts.iter().zip(field_q) {
+        let mut found = Vec::new();
+        t.analyze_with(
+            lang,
+            text,
+            |term, surface, _| match qtf.get_mut(term) {
+                Some(q) => q.tf += fw,
+                None => {
+                    qtf.insert(
+                        term.to_string(),
+                        QWord {
+                            tf: fw,
+                            surface: query_words.len() as u32,
+                        },
+                    );
+                    query_words.push(surface.to_string());
+                }
+            },
+            &mut found,
+        );
+        for c in found {
+            *ctf.entry(c).or_insert(0.0) += fw;
+        }
+    }
+    // the query's words in a fixed order (the maps' order is not)
+    let mut qwords: Vec<(&str, &QWord)> = qtf.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    qwords.sort_unstable_by_key(|(_, q)| q.surface);
+
+    let mut words = Lookup {
+        searcher,
+        segments,
+        field: fields.all,
+        cache: FxHashMap::default(),
+    };
+    let mut lists: [Vec<Cand<'_>>; 7] = Default::default();
+    for &(text, q) in &qwords {
+        let (df, _) = words.get(text)?;
+        if df == 0 {
+            continue;
+        }
+        lists[lang.idx()].push(Cand {
+            text,
+            surface: Surface::Query(q.surface),
+            weight: qweight(q.tf) * idf(n, df as f32),
+        });
+    }
+    sort_and_cut(&mut lists[lang.idx()], w.max_terms);
+
+    let mut concept_lookup = Lookup {
+        searcher,
+        segments,
+        field: fields.concepts,
+        cache: FxHashMap::default(),
+    };
+    let mut concepts = Vec::new();
+    let mut all_concepts: Vec<(ConceptIdx, f32)> = Vec::new();
+    let mut ctf: Vec<(ConceptIdx, f32)> = ctf.into_iter().collect();
+    ctf.sort_unstable_by_key(|c| c.0);
+    for (idx, tf) in ctf {
+        let (df, infos) = concept_lookup.get(&t.concept(idx).id)?;
+        let q = qweight(tf);
+        all_concepts.push((idx, q));
+        if df == 0 {
+            continue;
+        }
+        concepts.push(QConcept {
+            idx,
+            hash: crate::forward::hash(&t.concept(idx).id),
+            weight: q * idf(n, df as f32),
+            df,
+            infos,
+            first_pass: false,
+        });
+    }
+    concepts.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.idx.cmp(&b.idx)));
+    concepts.truncate(MAX_CONCEPTS);
+
+    // Translations: the labels of the query's concepts in every other language.
+    all_concepts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all_concepts.truncate(MAX_CONCEPTS * 2);
+    let mut translated: Vec<&'static str> = Vec::new();
+    for target in Lang::ALL {
+        if target == lang {
+            continue;
+        }
+        let lang_term = Term::from_field_text(fields.lang_code, target.code());
+        if searcher.doc_freq(&lang_term)? == 0 {
+            continue;
+        }
+        // The query's own words count too (names, "CO2", loanwords shared by both
+        // languages), in the same coverage as the translations: a document in another
+        // language is judged on one list, so that a query whose words are mostly unknown
+        // to the index cannot reach full coverage with its one shared word.
+        let mut etf: FxHashMap<&str, (f32, Surface)> = qwords
+            .iter()
+            .map(|&(text, q)| (text, (qweight(q.tf), Surface::Query(q.surface))))
+            .collect();
+        for &(idx, q) in &all_concepts {
+            let label = t.label(idx, target);
+            for units in &t.label_units[idx as usize][target.idx()] {
+                for u in units {
+                    let e = etf
+                        .entry(u.as_str())
+                        .or_insert((0.0, Surface::Label(label)));
+                    e.0 = e.0.max(q);
+                }
+            }
+        }
+        // Word-level translations of the query's own words (dictionary from labels).
+        if w.dict > 0.0 {
+            for &(text, qw) in &qwords {
+                let q = w.dict * qweight(qw.tf);
+                translated.clear();
+                t.translate_into(lang, target, text, &mut translated);
+                for &tr in &translated {
+                    let e = etf.entry(tr).or_insert((0.0, Surface::Query(qw.surface)));
+                    e.0 = e.0.max(q);
+                }
+            }
+        }
+        // Look up the words that weigh most in the query (a word's idf can only lower it).
+        let mut etf: Vec<(&str, (f32, Surface))> = etf.into_iter().collect();
+        etf.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        etf.truncate(TRANSLATION_LOOKUPS.max(w.max_translated));
+        let list = &mut lists[target.idx()];
+        for (text, (q, surface)) in etf {
+            let (df, _) = words.get(text)?;
+            if df == 0 {
+                continue;
+            }
+            list.push(Cand {
+                weight: q * idf(n, df as f32),
+                text,
+                surface,
+            });
+        }
+        sort_and_cut(list, w.max_translated);
+    }
+
+    // One entry per distinct word, with its normalised weight in every list.
+    let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut merged: Vec<Word> = Vec::new();
+    let mut out_lists: [Vec<Listed>; 7] = Default::default();
+    // Which postings the first pass reads: the best word of every list, then words and
+    // concepts by the points they can bring (text points x share, concept points x share)
+    // per posting read, while the budget lasts.
+    let mut offers: Vec<(f32, u64, Offer)> = Vec::new();
+    for l in Lang::ALL {
+        let list = std::mem::take(&mut lists[l.idx()]);
+        let total: f32 = list.iter().map(|c| c.weight).sum();
+        if total <= 0.0 {
+            continue;
+        }
+        for (rank, c) in list.into_iter().enumerate() {
+            let (df, infos) = words.get(c.text)?;
+            let k = *by_text.entry(c.text).or_insert_with(|| {
+                merged.push(Word {
+                    infos,
+                    share: [0.0; 7],
+                    listed: [u32::MAX; 7],
+                    first_pass: false,
+                });
+                merged.len() - 1
+            });
+            let word = &mut merged[k];
+            let share = c.weight / total;
+            word.share[l.idx()] = share;
+            word.listed[l.idx()] = out_lists[l.idx()].len() as u32;
+            if rank == 0 {
+                word.first_pass = true;
+            } else {
+                offers.push((w.text * share, df, Offer::Word(k)));
+            }
+            out_lists[l.idx()].push(Listed { surface: c.surface });
+        }
+    }
+    let concept_total: f32 = concepts.iter().map(|c| c.weight).sum();
+    for (k, c) in concepts.iter().enumerate() {
+        offers.push((
+            w.concepts * c.weight / concept_total,
+            c.df,
+            Offer::Concept(k),
+        ));
+    }
+    let mut postings: u64 = merged
+        .iter()
+        .filter(|w| w.first_pass)
+        .map(|w| {
+            w.infos
+                .iter()
+                .flatten()
+                .map(|i| u64::from(i.doc_freq))
+                .sum::<u64>()
+        })
+        .sum();
+    offers.sort_by(|a, b| {
+        let (x, y) = (a.0 / (a.1 as f32 + 16.0), b.0 / (b.1 as f32 + 16.0));
+        y.total_cmp(&x).then(a.1.cmp(&b.1))
+    });
+    for (_, df, offer) in offers {
+        let taken = match offer {
+            Offer::Word(k) => merged[k].first_pass,
+            Offer::Concept(k) => concepts[k].first_pass,
+        };
+        if taken || postings + df > w.first_pass_postings {
+            continue;
+        }
+        postings += df;
+        match offer {
+            Offer::Word(k) => merged[k].first_pass = true,
+            Offer::Concept(k) => concepts[k].first_pass = true,
+        }
+    }
+    let by_hash = by_text
+        .iter()
+        .map(|(text, &k)| (crate::forward::hash(text), k))
+        .collect();
+    let concept_by_hash = concepts
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.hash, k))
+        .collect();
+    Ok(Plan {
+        lang,
+        words: merged,
+        by_hash,
+        lists: out_lists,
+        concepts,
+        concept_by_hash,
+        concept_total,
+        sectors: sector_mask(sectors),
+        query_words,
+        norm,
+    })
+}

@@ -1,0 +1,325 @@
+//! Scoring a [`Plan`] against the index: candidates from the postings, complete coverage
+//! from their forward records.
+//!
+//! 1. **First pass** (term at a time): the postings of the plan's most telling words
+//!    ([`Word::first_pass`](crate::plan::Word)) and of its concepts are read block by block,
+//!    accumulating each document's partial coverage in a dense per-segment array.
+//! 2. **Candidates**: the documents with the best partial scores that pass the hard filters
+//!    (fast fields, read only for the documents that could be candidates).
+//! 3. **Forward records**: every candidate's stored record gives the frequency of *every*
+//!    query word (also the common ones the first pass skipped), where it occurs (title or
+//!    text), and its concepts: its exact coverage, and the explanation of the same numbers.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use tantivy::columnar::Column;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, Searcher, SegmentReader};
+
+use crate::cache::SegmentCache;
+use crate::index::MatchIndex;
+use crate::lang::Lang;
+use crate::plan::Plan;
+use crate::ranking::RankWeights;
+use crate::Result;
+
+/// Concept frequency saturation: tf / (tf + K_CONCEPT).
+pub(crate) const K_CONCEPT: f32 = 0.5;
+
+/// The hard filters, as fast-field conditions.
+pub(crate) struct Filter {
+    /// Required `class` (kind and matchable state).
+    pub(crate) class: u64,
+    /// Allowed `trl` range (inclusive).
+    pub(crate) trl: (u64, u64),
+    /// When set, one of the document's `served` codes must be in the list.
+    pub(crate) served: Option<Vec<u64>>,
+}
+
+/// What the ranking reads of one document.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DocFacts {
+    pub(crate) lang: Lang,
+    pub(crate) sector_mask: u64,
+    pub(crate) trl: u64,
+    pub(crate) updated_at: i64,
+}
+
+/// A document that passed the filters, with its coverages and what matched.
+pub(crate) struct Candidate {
+    pub(crate) addr: DocAddress,
+    pub(crate) id: String,
+    /// Text coverage of its language's list, 0..=1.
+    pub(crate) text: f32,
+    /// Concept coverage, 0..=1.
+    pub(crate) concepts: f32,
+    pub(crate) facts: DocFacts,
+    /// The document's `served` codes (country fit).
+    pub(crate) served: Vec<u64>,
+    /// (position in its language's list, contribution, tf in the title, tf in all text)
+    pub(crate) words: Vec<(u32, f32, u32, u32)>,
+    /// (index into `plan.concepts`, contribution)
+    pub(crate) concept_hits: Vec<(usize, f32)>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    /// partial score per document of the segment (0 = not touched)
+    acc: Vec<f32>,
+    touched: Vec<DocId>,
+    block: Option<BlockSegmentPostings>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+struct Columns {
+    class: Column<u64>,
+    lang: Column<u64>,
+    sector_mask: Column<u64>,
+    trl: Column<u64>,
+    served: Column<u64>,
+    updated_at: Column<i64>,
+}
+
+impl Columns {
+    fn open(seg: &SegmentReader) -> Result<Columns> {
+        let ff = seg.fast_fields();
+        Ok(Columns {
+            class: ff.u64("class")?,
+            lang: ff.u64("lang")?,
+            sector_mask: ff.u64("sector_mask")?,
+            trl: ff.u64("trl")?,
+            served: ff.u64("served")?,
+            updated_at: ff.i64("updated_at")?,
+        })
+    }
+
+    fn passes(&self, f: &Filter, doc: DocId) -> bool {
+        if self.class.first(doc) != Some(f.class) {
+            return false;
+        }
+        let trl = self.trl.first(doc).unwrap_or(0);
+        if trl < f.trl.0 || trl > f.trl.1 {
+            return false;
+        }
+        match &f.served {
+            Some(allowed) => self
+                .served
+                .values_for_doc(doc)
+                .any(|c| allowed.contains(&c)),
+            None => true,
+        }
+    }
+
+    fn facts(&self, doc: DocId) -> DocFacts {
+        DocFacts {
+            lang: self
+                .lang
+                .first(doc)
+                .and_then(Lang::from_idx)
+                .unwrap_or(Lang::En),
+            sector_mask: self.sector_mask.first(doc).unwrap_or(0),
+            trl: self.trl.first(doc).unwrap_or(0),
+            updated_at: self.updated_at.first(doc).unwrap_or(0),
+        }
+    }
+}
+
+/// Calls `f(doc, tf)` for every posting of a term in one segment.
+fn for_each_posting(
+    seg: &SegmentReader,
+    field: tantivy::schema::Field,
+    info: &tantivy::postings::TermInfo,
+    block: &mut Option<BlockSegmentPostings>,
+    mut f: impl FnMut(DocId, u32),
+) -> Result<()> {
+    let inv = seg.inverted_index(field)?;
+    let postings = match block {
+        Some(b) => {
+            inv.reset_block_postings_from_terminfo(info, b)?;
+            b
+        }
+        None => {
+            block.insert(inv.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?)
+        }
+    };
+    loop {
+        let docs = postings.docs();
+        if docs.is_empty() {
+            break;
+        }
+        for (&d, &tf) in docs.iter().zip(postings.freqs()) {
+            f(d, tf);
+        }
+        postings.advance();
+    }
+    Ok(())
+}
+
+#[inline]
+fn saturate(w: &RankWeights, tf: u32, norm: f32) -> f32 {
+    let x = tf as f32 * norm;
+    x / (w.k1 + x)
+}
+
+/// The `k` best candidates that pass `filter`, with their exact coverages.
+pub(crate) fn candidates(
+    index: &MatchIndex,
+    w: &RankWeights,
+    searcher: &Searcher,
+    segments: &[Arc<SegmentCache>],
+    plan: &Plan,
+    filter: &Filter,
+    k: usize,
+) -> Result<Vec<Candidate>> {
+    let fields = &index.fields;
+    // (partial score, segment, doc), over all segments
+    let mut chosen: Vec<(f32, u32, DocId)> = Vec::new();
+    SCRATCH.with(|scratch| -> Result<()> {
+        let mut guard = scratch.borrow_mut();
+        let s = &mut *guard;
+        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let max_doc = seg.max_doc() as usize;
+            s.acc.clear();
+            s.acc.resize(max_doc, 0.0);
+            s.touched.clear();
+            let cols = Columns::open(seg)?;
+            let langs = &segments
+                .get(seg_ord)
+                .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
+                .langs;
+            let norms = seg.get_fieldnorms_reader(fields.all)?;
+            // 1. first pass: partial score = text points + concept points
+            for word in plan.words.iter().filter(|w| w.first_pass) {
+                let Some(info) = &word.infos[seg_ord] else {
+                    continue;
+                };
+                let shares = word.share.map(|x| x * w.text);
+                let (acc, touched) = (&mut s.acc, &mut s.touched);
+                for_each_posting(seg, fields.all, info, &mut s.block, |d, tf| {
+                    let share = shares[langs[d as usize] as usize];
+                    if share > 0.0 {
+                        let a = &mut acc[d as usize];
+                        if *a == 0.0 {
+                            touched.push(d);
+                        }
+                        *a += share * saturate(w, tf, plan.norm[norms.fieldnorm_id(d) as usize]);
+                    }
+                })?;
+            }
+            if plan.concept_total > 0.0 {
+                for c in plan.concepts.iter().filter(|c| c.first_pass) {
+                    let Some(info) = &c.infos[seg_ord] else {
+                        continue;
+                    };
+                    let share = w.concepts * c.weight / plan.concept_total;
+                    let (acc, touched) = (&mut s.acc, &mut s.touched);
+                    for_each_posting(seg, fields.concepts, info, &mut s.block, |d, tf| {
+                        let a = &mut acc[d as usize];
+                        if *a == 0.0 {
+                            touched.push(d);
+                        }
+                        let tf = tf as f32;
+                        *a += share * tf / (tf + K_CONCEPT);
+                    })?;
+                }
+            }
+            // 2. candidates: best partial scores first, filters only for those
+            let mut ranked: Vec<(f32, DocId)> =
+                s.touched.iter().map(|&d| (s.acc[d as usize], d)).collect();
+            let alive = seg.alive_bitset();
+            let mut taken = 0;
+            let mut start = 0;
+            while taken < k && start < ranked.len() {
+                let chunk = (2 * k).max(64).min(ranked.len() - start);
+                let rest = &mut ranked[start..];
+                let by_score =
+                    |a: &(f32, DocId), b: &(f32, DocId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+                if chunk < rest.len() {
+                    rest.select_nth_unstable_by(chunk - 1, by_score);
+                }
+                let part = &mut rest[..chunk];
+                part.sort_unstable_by(by_score);
+                for &(p, d) in part.iter() {
+                    if taken == k {
+                        break;
+                    }
+                    if alive.is_some_and(|a| a.is_deleted(d)) || !cols.passes(filter, d) {
+                        continue;
+                    }
+                    chosen.push((p, seg_ord as u32, d));
+                    taken += 1;
+                }
+                start += chunk;
+            }
+        }
+        Ok(())
+    })?;
+    // across segments, the best k partial scores
+    chosen.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    chosen.truncate(k);
+    chosen.sort_unstable_by_key(|c| (c.1, c.2));
+    // 3. complete coverage from the forward records
+    let mut out = Vec::with_capacity(chosen.len());
+    let mut cols: Option<(u32, Columns, tantivy::fieldnorm::FieldNormReader)> = None;
+    for (_, seg_ord, d) in chosen {
+        if cols.as_ref().is_none_or(|c| c.0 != seg_ord) {
+            let seg = searcher.segment_reader(seg_ord);
+            cols = Some((
+                seg_ord,
+                Columns::open(seg)?,
+                seg.get_fieldnorms_reader(fields.all)?,
+            ));
+        }
+        let Some((_, c, norms)) = &cols else { continue };
+        let addr = DocAddress::new(seg_ord, d);
+        let fwd = segments
+            .get(seg_ord as usize)
+            .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
+            .forward(d)?;
+        let facts = c.facts(d);
+        let norm = plan.norm[norms.fieldnorm_id(d) as usize];
+        let l = facts.lang.idx();
+        let mut text = 0.0;
+        let mut words = Vec::new();
+        for (h, all_tf, title_tf) in fwd.words() {
+            let Some(&k) = plan.by_hash.get(&h) else {
+                continue;
+            };
+            let word = &plan.words[k];
+            if word.share[l] > 0.0 && all_tf > 0 {
+                let contribution = word.share[l] * saturate(w, all_tf, norm);
+                text += contribution;
+                words.push((word.listed[l], contribution, title_tf, all_tf));
+            }
+        }
+        let mut concepts = 0.0;
+        let mut concept_hits = Vec::new();
+        if plan.concept_total > 0.0 {
+            for (h, tf) in fwd.concepts() {
+                let Some(&k) = plan.concept_by_hash.get(&h) else {
+                    continue;
+                };
+                let tf = tf as f32;
+                let s = plan.concepts[k].weight * tf / (tf + K_CONCEPT);
+                concepts += s / plan.concept_total;
+                concept_hits.push((k, s));
+            }
+        }
+        out.push(Candidate {
+            addr,
+            id: fwd.id.to_string(),
+            text: text.min(1.0),
+            concepts: concepts.min(1.0),
+            facts,
+            served: c.served.values_for_doc(d).collect(),
+            words,
+            concept_hits,
+        });
+    }
+    Ok(out)
+}
