@@ -145,7 +145,8 @@ impl VChart {
         columns: (&'static str, &'static str),
         points: Vec<(String, String, i64)>,
     ) -> VChart {
-        let (left, right, top, bottom) = (34.0_f32, WIDTH as f32 - 6.0, 22.0_f32, 150.0_f32);
+        // Room on the right for the newest week's label, centred under its bar.
+        let (left, right, top, bottom) = (34.0_f32, WIDTH as f32 - 22.0, 22.0_f32, 150.0_f32);
         let max = points.iter().map(|p| p.2).max().unwrap_or(0).max(1);
         let slot = (right - left) / points.len().max(1) as f32;
         let bar_width = (slot * 0.64).max(2.0);

@@ -106,20 +106,17 @@ fn charts(stats: &CurationStats) -> (HChart, VChart, HChart, HChart) {
     (sectors, weeks, funnel, waits)
 }
 
+/// A waiting time as it reads after "within".
 fn days(d: f64) -> String {
     if d < 1.0 {
-        let hours = (d * 24.0).round() as i64;
-        match hours {
-            0 => "under an hour".to_owned(),
-            1 => "1 hour".to_owned(),
+        match (d * 24.0).ceil() as i64 {
+            ..=1 => "an hour".to_owned(),
             h => format!("{h} hours"),
         }
     } else {
-        let whole = d.round() as i64;
-        if whole == 1 {
-            "1 day".to_owned()
-        } else {
-            format!("{whole} days")
+        match d.round() as i64 {
+            ..=1 => "a day".to_owned(),
+            n => format!("{n} days"),
         }
     }
 }
@@ -155,7 +152,7 @@ pub async fn dashboard(ctx: PageCtx) -> Result<HttpResponse, PageError> {
         introduced: views::grouped(stats.funnel.introduced),
         median: match t.median_days {
             Some(d) if t.challenges == 1 => format!(
-                "The one challenge introduced so far met its first company after {}.",
+                "The one challenge introduced so far met its first company within {}.",
                 days(d)
             ),
             Some(d) => format!(
@@ -179,9 +176,9 @@ mod tests {
 
     #[test]
     fn waits_read_in_hours_or_days() {
-        assert_eq!(days(0.01), "under an hour");
+        assert_eq!(days(0.01), "an hour");
         assert_eq!(days(0.5), "12 hours");
-        assert_eq!(days(1.2), "1 day");
+        assert_eq!(days(1.2), "a day");
         assert_eq!(days(9.6), "10 days");
         assert_eq!(percent(1, 4), "25%");
         assert_eq!(percent(1, 0), "–");

@@ -181,14 +181,27 @@ impl Why {
             percent: percent(points, of),
         };
         let shared_sectors = sector_words(&e.sectors.shared);
-        let sector_note = if shared_sectors.is_empty() {
-            format!(
+        let mut one_sided: Vec<&'static str> = Vec::new();
+        for s in sector_words(&e.sectors.wanted)
+            .into_iter()
+            .chain(sector_words(&e.sectors.offered))
+        {
+            if !shared_sectors.contains(&s) && !one_sided.contains(&s) {
+                one_sided.push(s);
+            }
+        }
+        let sector_note = match (shared_sectors.is_empty(), one_sided.is_empty()) {
+            (true, _) => format!(
                 "No sector in common: one side is about {}, the other about {}.",
                 join_or_none(&sector_words(&e.sectors.wanted)),
                 join_or_none(&sector_words(&e.sectors.offered))
-            )
-        } else {
-            format!("Both are in {}.", shared_sectors.join(", "))
+            ),
+            (false, true) => format!("Both are in {}.", shared_sectors.join(", ")),
+            (false, false) => format!(
+                "Both are in {}; {} only on one side.",
+                shared_sectors.join(", "),
+                one_sided.join(", ")
+            ),
         };
         let trl_note = sentence(&e.trl.note);
         let country_note = sentence(&e.country.note);
@@ -345,6 +358,10 @@ mod tests {
         assert_eq!(why.parts[0].of, "80");
         assert_eq!(why.parts[0].percent, 66);
         assert_eq!(why.shared_sectors, vec!["Energy"]);
+        assert_eq!(
+            why.sector_note,
+            "Both are in Energy; Buildings only on one side."
+        );
         assert_eq!(why.trl_note, "TRL 9 meets the minimum of 6.");
         assert_eq!(why.country_note, "Serves SE.");
         assert_eq!(why.topics[0].share, "60%");
