@@ -108,6 +108,17 @@ async fn screenshots_of_the_main_pages() {
             b.body_text().await.contains("You are logged in."),
             "{login}"
         );
+        if login.starts_with("coordinator") {
+            // Two introductions, so that the dashboard has something to show.
+            for _ in 0..2 {
+                b.goto(&s, "/curation").await;
+                b.press("Introduce").await;
+                assert!(b
+                    .body_text()
+                    .await
+                    .contains("Introduced: the city and the company are e-mailed."));
+            }
+        }
         for (path, name) in pages {
             for width in [PHONE, DESKTOP] {
                 b.screenshot(&s, path, name, width).await;
