@@ -69,6 +69,7 @@ pub struct Server {
     pub base: String,
     pub dir: tempfile::TempDir,
     database_url: String,
+    secret: String,
     _pg: Option<PgDatabase>,
 }
 
@@ -82,6 +83,7 @@ impl Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let (database_url, pg) = fresh_database(dir.path());
         let port = free_port();
+        let secret = format!("browser-test-secret-{}", uuid::Uuid::new_v4().simple());
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cleanmatch"));
         cmd.arg("serve")
@@ -89,10 +91,7 @@ impl Server {
             .arg(format!("127.0.0.1:{port}"))
             .env("DATA_DIR", dir.path())
             .env("DATABASE_URL", &database_url)
-            .env(
-                "JWT_SECRET",
-                format!("browser-test-secret-{}", uuid::Uuid::new_v4().simple()),
-            )
+            .env("JWT_SECRET", &secret)
             .env("LOG_LEVEL", "warn")
             .env_remove("BIND")
             .env_remove("PUBLIC_URL")
@@ -111,6 +110,7 @@ impl Server {
             base: format!("http://127.0.0.1:{port}"),
             dir,
             database_url,
+            secret,
             _pg: pg,
         };
         let client = reqwest::Client::new();
@@ -178,6 +178,7 @@ impl Server {
             ])
             .env("DATA_DIR", self.dir.path())
             .env("DATABASE_URL", &self.database_url)
+            .env("JWT_SECRET", &self.secret)
             .env("LOG_LEVEL", "warn")
             .output()
             .expect("run cleanmatch admin create-admin");

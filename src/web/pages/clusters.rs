@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::form::Form;
+use super::views;
 use super::{redirect, render, session::Flash, Layout, PageCtx, PageError};
 use crate::domain::{MembershipStatus, OrgKind};
 use crate::error::ApiError;
@@ -14,8 +15,6 @@ use crate::web::api::clusters::{
     MembershipOut,
 };
 use crate::web::api::curation::require_coordinator;
-
-use super::views;
 
 /// A membership as a row: the other side, when it was asked and decided.
 pub struct MembershipRow {

@@ -14,7 +14,7 @@ use super::views::{self, Choice};
 use super::{redirect, render_status, session::Flash, Layout, PageCtx, PageError};
 use crate::db::models::Organization;
 use crate::db::schema::{challenges, organizations};
-use crate::domain::{MatchStatus, OrgKind};
+use crate::domain::{MatchStatus, OrgKind, Sector};
 use crate::error::{ApiError, FieldErrors};
 use crate::web::api::curation::{
     curation_queue, decide_match, require_coordinator, QueueFilter, QueueItem, QueueParams,
@@ -73,8 +73,8 @@ impl QueueRow {
             sectors: c
                 .sectors
                 .iter()
-                .filter_map(|x| crate::domain::Sector::parse(x))
-                .map(crate::domain::Sector::label)
+                .filter_map(|x| Sector::parse(x))
+                .map(Sector::label)
                 .collect(),
             can_approve: MatchStatus::parse(&item.status)
                 .is_some_and(|m| m.can_move_to(MatchStatus::Approved)),
