@@ -22,6 +22,21 @@
     });
   });
 
+  // "Select all" boxes (shown only with this script) tick every box of their name.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var name = all.getAttribute("data-select-all");
+    var boxes = all.form.querySelectorAll("input[type=checkbox][name='" + name + "']");
+    var label = all.closest("[hidden]");
+    if (label) {
+      label.hidden = false;
+    }
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+
   // After a failed form post, move the keyboard focus to the first field with an error.
   var invalid = document.querySelector("[aria-invalid='true'], .field--error input, .field--error select, .field--error textarea");
   if (invalid && typeof invalid.focus === "function") {

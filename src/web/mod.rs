@@ -113,6 +113,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::patch().to(organizations::patch)),
                 )
                 .service(resource("/curation/queue").route(get().to(curation::queue)))
+                .service(resource("/curation/stats").route(get().to(stats::stats)))
                 .service(resource("/matches/{id}").route(get().to(curation::get)))
                 .service(resource("/matches/{id}/approve").route(web::post().to(curation::approve)))
                 .service(resource("/matches/{id}/dismiss").route(web::post().to(curation::dismiss)))

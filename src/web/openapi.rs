@@ -15,7 +15,7 @@ use super::api;
         api::me::me, api::me::get_notifications, api::me::put_notifications,
         api::challenges::list, api::challenges::create, api::challenges::get, api::challenges::patch, api::challenges::delete,
         api::matches::for_challenge, api::matches::for_solution,
-        api::curation::queue, api::curation::get, api::curation::approve, api::curation::dismiss, api::curation::introduce,
+        api::curation::queue, api::curation::get, api::curation::approve, api::curation::dismiss, api::curation::introduce, api::stats::stats,
         api::clusters::list, api::clusters::request, api::clusters::memberships, api::clusters::mine,
         api::clusters::accept, api::clusters::refuse,
         api::responses::create, api::responses::list, api::responses::shortlist, api::responses::decline, api::responses::award,

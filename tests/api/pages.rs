@@ -363,3 +363,536 @@ async fn pages_refuse_the_wrong_kind_of_organisation() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Marks an organisation verified, as a platform admin would.
+async fn verify_org(app: &TestApp, org_id: &str) {
+    use cleanmatch::db::schema::organizations;
+    use diesel::prelude::*;
+    let id = org_id.to_owned();
+    app.with_db(move |conn| {
+        diesel::update(organizations::table.find(&id))
+            .set(organizations::verified.eq(true))
+            .execute(conn)
+            .expect("verify")
+    })
+    .await;
+}
+
+/// E-mails queued to `address` from `template` (the outbox, before any worker sends them).
+async fn queued(app: &TestApp, address: &str, template: &str) -> i64 {
+    use cleanmatch::db::schema::outbox;
+    use diesel::prelude::*;
+    let (address, template) = (address.to_owned(), template.to_owned());
+    app.with_db(move |conn| {
+        outbox::table
+            .filter(outbox::to_address.eq(&address))
+            .filter(outbox::template.eq(&template))
+            .count()
+            .get_result::<i64>(conn)
+            .expect("count")
+    })
+    .await
+}
+
+/// A verified cluster whose member company's published solution fits a city's open
+/// challenge (the match waits in the queue), and a second verified cluster.
+struct Curation {
+    app: TestApp,
+    city: Account,
+    company: Account,
+    coordinator: Account,
+    other_coordinator: Account,
+    challenge: String,
+    match_id: String,
+}
+
+async fn curation_world() -> Curation {
+    let app = spawn_app().await;
+    let city = app.register("city", "Copenhagen", "DK").await;
+    let company = app.register("company", "Heat A/S", "DK").await;
+    let coordinator = app
+        .register("cluster", "Danish Cleantech Cluster", "DK")
+        .await;
+    let other_coordinator = app.register("cluster", "Other Cluster", "SE").await;
+    verify_org(&app, &coordinator.org_id).await;
+    verify_org(&app, &other_coordinator.org_id).await;
+    let (status, membership) = app
+        .post(
+            &format!("/api/v1/clusters/{}/memberships", coordinator.org_id),
+            Some(&company.token),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{membership}");
+    let (status, _) = app
+        .post(
+            &format!(
+                "/api/v1/memberships/{}/accept",
+                membership["id"].as_str().expect("id")
+            ),
+            Some(&coordinator.token),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.create_solution(
+        &company,
+        serde_json::json!({
+            "title": "Large heat pumps for district heating",
+            "summary": "Heat pumps that feed district heating networks with waste heat.",
+            "description": "We deliver large heat pumps for district heating networks, replacing coal boilers.",
+            "global": true
+        }),
+    )
+    .await;
+    let challenge = app
+        .create_challenge(
+            &city,
+            serde_json::json!({
+                "title": "Heat pumps for the district heating network",
+                "summary": "Replace coal boilers in district heating with heat pumps.",
+                "status": "open"
+            }),
+        )
+        .await;
+    let (status, body) = app
+        .get("/api/v1/curation/queue", Some(&coordinator.token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let match_id = body["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a match waits in the queue: {body}"))
+        .to_owned();
+    Curation {
+        app,
+        city,
+        company,
+        coordinator,
+        other_coordinator,
+        challenge,
+        match_id,
+    }
+}
+
+impl Curation {
+    async fn match_status(&self) -> String {
+        let (status, body) = self
+            .app
+            .get(
+                &format!("/api/v1/matches/{}", self.match_id),
+                Some(&self.coordinator.token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["status"].as_str().expect("status").to_owned()
+    }
+
+    fn visitor(&self, who: &Account) -> Visitor<'_> {
+        let mut v = Visitor::new(&self.app);
+        v.cookies.insert("cm_session".into(), who.token.clone());
+        v
+    }
+}
+
+#[tokio::test]
+async fn only_coordinators_see_the_queue_the_members_and_the_dashboard() {
+    let w = curation_world().await;
+    let mut company = w.visitor(&w.company);
+    for path in ["/curation", "/cluster/members", "/dashboard"] {
+        let page = company.get(path).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(page.content_type.starts_with("text/html"), "{path}");
+        assert!(page.body.contains("You cannot do this here"), "{path}");
+    }
+    let mut anonymous = Visitor::new(&w.app);
+    let page = anonymous.get("/curation").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/login?next=%2Fcuration"));
+
+    let mut coordinator = w.visitor(&w.coordinator);
+    let queue = coordinator.get("/curation").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue
+        .body
+        .contains("Heat pumps for the district heating network"));
+    assert!(queue.body.contains("Heat A/S"));
+    assert!(
+        queue.body.contains("Why it fits"),
+        "the explanation is shown"
+    );
+    assert!(queue.body.contains("Words in common"));
+    assert!(queue
+        .body
+        .contains(&format!("value=\"introduce:{}\"", w.match_id)));
+    // Filters: another sector leaves nothing; the city keeps the match.
+    let energy_less = coordinator.get("/curation?sector=transport").await;
+    assert!(energy_less.body.contains("Nothing waits for a decision"));
+    let by_city = coordinator
+        .get(&format!("/curation?city={}", w.city.org_id))
+        .await;
+    assert!(by_city.body.contains(&w.match_id));
+
+    let dashboard = coordinator.get("/dashboard").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    for words in [
+        "<svg",
+        "role=\"img\"",
+        "From suggestion to award",
+        "Open challenges by sector",
+        "Time from posting a challenge to its first introduction",
+        "New matches per week",
+    ] {
+        assert!(dashboard.body.contains(words), "dashboard: {words}");
+    }
+    assert!(!dashboard.body.contains("style="), "no inline styles");
+}
+
+#[tokio::test]
+async fn a_coordinator_of_another_cluster_cannot_introduce_and_nothing_changes() {
+    let w = curation_world().await;
+    let mut other = w.visitor(&w.other_coordinator);
+    let token = csrf_of(&other.get("/curation").await);
+    let one = format!("introduce:{}", w.match_id);
+    let refused = other
+        .post("/curation", &[("csrf", &token), ("one", &one)])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("not a member of your cluster"));
+    let bulk = other
+        .post(
+            "/curation",
+            &[
+                ("csrf", &token),
+                ("action", "introduce"),
+                ("match", &w.match_id),
+            ],
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::FORBIDDEN);
+    assert_eq!(w.match_status().await, "suggested");
+    assert_eq!(queued(&w.app, &w.city.email, "introduction_city").await, 0);
+
+    // The company's own coordinator introduces it: both sides get their e-mail queued.
+    let mut coordinator = w.visitor(&w.coordinator);
+    let token = csrf_of(&coordinator.get("/curation").await);
+    let done = coordinator
+        .post(
+            "/curation",
+            &[("csrf", &token), ("one", &one), ("sector", "energy")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/curation?sector=energy"));
+    assert_eq!(w.match_status().await, "introduced");
+    assert_eq!(queued(&w.app, &w.city.email, "introduction_city").await, 1);
+    assert_eq!(
+        queued(&w.app, &w.company.email, "introduction_company").await,
+        1
+    );
+    let after = coordinator.get("/curation?sector=energy").await;
+    assert!(after
+        .body
+        .contains("Introduced: the city and the company are e-mailed."));
+    assert!(!after.body.contains(&one), "it left the queue");
+
+    let (status, stats) = w
+        .app
+        .get("/api/v1/curation/stats", Some(&w.coordinator.token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    assert_eq!(stats["funnel"]["suggested"], 1);
+    assert_eq!(stats["funnel"]["introduced"], 1);
+    assert_eq!(stats["time_to_introduction"]["challenges"], 1);
+    assert_eq!(stats["time_to_introduction"]["buckets"][0]["count"], 1);
+    let (status, _) = w
+        .app
+        .get("/api/v1/curation/stats", Some(&w.company.token))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_new_forms_refuse_a_missing_csrf_token_and_change_nothing() {
+    let w = curation_world().await;
+    let mut coordinator = w.visitor(&w.coordinator);
+    let one = format!("introduce:{}", w.match_id);
+    let refused = coordinator.post("/curation", &[("one", &one)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("Nothing was changed"));
+    assert_eq!(w.match_status().await, "suggested");
+
+    let (status, response) = w
+        .app
+        .post(
+            &format!("/api/v1/challenges/{}/responses", w.challenge),
+            Some(&w.company.token),
+            serde_json::json!({"solution_id": solution_of(&w).await, "message": "We can help."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{response}");
+    let response_id = response["id"].as_str().expect("id");
+    let mut city = w.visitor(&w.city);
+    let refused = city
+        .post(
+            &format!("/responses/{response_id}/decision"),
+            &[("to", "shortlisted")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(response_status(&w, response_id).await, "submitted");
+
+    let mut company = w.visitor(&w.company);
+    let refused = company
+        .post(
+            &format!("/clusters/{}/join", w.other_coordinator.org_id),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let (_, mine) = w
+        .app
+        .get("/api/v1/me/memberships", Some(&w.company.token))
+        .await;
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(1), "{mine}");
+}
+
+async fn solution_of(w: &Curation) -> String {
+    let (_, body) = w
+        .app
+        .get("/api/v1/solutions?mine=true", Some(&w.company.token))
+        .await;
+    body["items"][0]["id"]
+        .as_str()
+        .expect("solution")
+        .to_owned()
+}
+
+async fn response_status(w: &Curation, id: &str) -> String {
+    let (_, body) = w
+        .app
+        .get(
+            &format!("/api/v1/challenges/{}/responses", w.challenge),
+            Some(&w.city.token),
+        )
+        .await;
+    body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|r| r["id"] == id))
+        .and_then(|r| r["status"].as_str())
+        .expect("the response")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn bad_input_on_the_new_forms_is_named_next_to_its_field() {
+    let w = curation_world().await;
+    let mut coordinator = w.visitor(&w.coordinator);
+    let token = csrf_of(&coordinator.get("/curation").await);
+    let page = coordinator
+        .post("/curation", &[("csrf", &token), ("action", "")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("id=\"e-match\""),
+        "selection error shown"
+    );
+    assert!(page.body.contains("Select at least one match"));
+    assert!(page.body.contains("id=\"e-action\""), "action error shown");
+    let page = coordinator
+        .post(
+            "/curation",
+            &[
+                ("csrf", &token),
+                ("action", "celebrate"),
+                ("match", &w.match_id),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("Must be approve, dismiss or introduce"));
+    assert!(
+        page.body
+            .contains(&format!("value=\"{}\" checked", w.match_id)),
+        "the selection is kept"
+    );
+    assert_eq!(w.match_status().await, "suggested");
+    let page = coordinator.get("/curation?sector=nuclear").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("id=\"e-sector\""));
+
+    // Forgot password: a malformed address is named, a good one queues the e-mail.
+    let mut visitor = Visitor::new(&w.app);
+    let token = csrf_of(&visitor.get("/forgot-password").await);
+    let page = visitor
+        .post(
+            "/forgot-password",
+            &[("csrf", &token), ("email", "not-an-address")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("id=\"e-email\""));
+    assert!(page.body.contains("value=\"not-an-address\""));
+    assert_eq!(queued(&w.app, &w.city.email, "password_reset").await, 0);
+    let sent = visitor
+        .post(
+            "/forgot-password",
+            &[("csrf", &token), ("email", &w.city.email)],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(sent.location.as_deref(), Some("/login"));
+    assert_eq!(queued(&w.app, &w.city.email, "password_reset").await, 1);
+    let login = visitor.get("/login").await;
+    assert!(login.body.contains("is on its way"));
+    assert!(login.body.contains("href=\"/forgot-password\""));
+}
+
+#[tokio::test]
+async fn a_city_decides_on_responses_from_its_challenge_page() {
+    let w = curation_world().await;
+    let solution = solution_of(&w).await;
+    let (status, response) = w
+        .app
+        .post(
+            &format!("/api/v1/challenges/{}/responses", w.challenge),
+            Some(&w.company.token),
+            serde_json::json!({"solution_id": solution, "message": "We delivered 70 MW in Esbjerg."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{response}");
+    let id = response["id"].as_str().expect("id").to_owned();
+    let path = format!("/responses/{id}/decision");
+
+    // The company that responded cannot decide on it.
+    let mut company = w.visitor(&w.company);
+    let token = csrf_of(&company.get("/fits").await);
+    let refused = company
+        .post(&path, &[("csrf", &token), ("to", "awarded")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let mut city = w.visitor(&w.city);
+    let page = city.get(&format!("/challenges/{}", w.challenge)).await;
+    assert!(page.body.contains("Solutions that fit"));
+    assert!(page.body.contains("Large heat pumps for district heating"));
+    assert!(page.body.contains(&format!("action=\"{path}\"")));
+    let token = csrf_of(&page);
+    let bad = city.post(&path, &[("csrf", &token), ("to", "hired")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("to: must be one of"), "{}", bad.body);
+    // Awarding needs a shortlist first: refused with a message, nothing changes.
+    let early = city
+        .post(
+            &path,
+            &[
+                ("csrf", &token),
+                ("to", "awarded"),
+                ("challenge_id", &w.challenge),
+            ],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::SEE_OTHER);
+    assert_eq!(response_status(&w, &id).await, "submitted");
+    let page = city.get(&format!("/challenges/{}", w.challenge)).await;
+    assert!(page
+        .body
+        .contains("A submitted response cannot become awarded"));
+
+    let done = city
+        .post(&path, &[("csrf", &token), ("to", "shortlisted")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        done.location,
+        Some(format!("/challenges/{}#responses", w.challenge))
+    );
+    assert_eq!(response_status(&w, &id).await, "shortlisted");
+    assert_eq!(
+        queued(&w.app, &w.company.email, "response_decision").await,
+        1
+    );
+    let page = city.get(&format!("/challenges/{}", w.challenge)).await;
+    assert!(page.body.contains("Heat A/S is on the shortlist"));
+    city.post(&path, &[("csrf", &token), ("to", "awarded")])
+        .await;
+    assert_eq!(response_status(&w, &id).await, "awarded");
+}
+
+#[tokio::test]
+async fn companies_ask_to_join_and_coordinators_accept_on_the_pages() {
+    let app = spawn_app().await;
+    let company = app.register("company", "Vind ApS", "DK").await;
+    let coordinator = app.register("cluster", "Wind Cluster", "DK").await;
+    verify_org(&app, &coordinator.org_id).await;
+    let mut visitor = Visitor::new(&app);
+    visitor
+        .cookies
+        .insert("cm_session".into(), company.token.clone());
+    let page = visitor.get("/clusters").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Wind Cluster"));
+    let token = csrf_of(&page);
+    let join = format!("/clusters/{}/join", coordinator.org_id);
+    let asked = visitor.post(&join, &[("csrf", &token)]).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    let page = visitor.get("/clusters").await;
+    assert!(page.body.contains("You asked to join Wind Cluster"));
+    assert!(page.body.contains("Waiting for a decision"));
+    let again = visitor.post(&join, &[("csrf", &token)]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert!(visitor
+        .get("/clusters")
+        .await
+        .body
+        .contains("membership is pending already"));
+
+    let mut coordinator_visitor = Visitor::new(&app);
+    coordinator_visitor
+        .cookies
+        .insert("cm_session".into(), coordinator.token.clone());
+    let members = coordinator_visitor.get("/cluster/members").await;
+    assert!(members.body.contains("Vind ApS"));
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/clusters/{}/memberships", coordinator.org_id),
+            Some(&coordinator.token),
+        )
+        .await;
+    let membership = list["items"][0]["id"].as_str().expect("id").to_owned();
+    let token = csrf_of(&members);
+    let done = coordinator_visitor
+        .post(
+            &format!("/memberships/{membership}/decision"),
+            &[("csrf", &token), ("to", "accepted")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let (_, mine) = app
+        .get("/api/v1/me/memberships", Some(&company.token))
+        .await;
+    assert_eq!(mine["items"][0]["status"], "accepted");
+    let page = coordinator_visitor.get("/cluster/members").await;
+    assert!(page.body.contains("Vind ApS is a member now"));
+    assert!(visitor
+        .get("/clusters")
+        .await
+        .body
+        .contains("Your company is a member"));
+}
+
+#[tokio::test]
+async fn a_company_sees_the_challenges_that_fit_its_solutions() {
+    let w = curation_world().await;
+    let mut company = w.visitor(&w.company);
+    let page = company.get("/fits").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains("Heat pumps for the district heating network"));
+    assert!(page.body.contains("Why it fits"));
+    assert!(page
+        .body
+        .contains(&format!("href=\"/challenges/{}#respond\"", w.challenge)));
+    let mut city = w.visitor(&w.city);
+    assert_eq!(city.get("/fits").await.status, StatusCode::FORBIDDEN);
+}

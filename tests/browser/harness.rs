@@ -68,14 +68,22 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub dir: tempfile::TempDir,
+    database_url: String,
+    secret: String,
     _pg: Option<PgDatabase>,
 }
 
 impl Server {
     pub async fn start(demo: bool) -> Server {
+        Self::start_with(demo, &[]).await
+    }
+
+    /// A server with extra environment variables (e.g. `SMTP_URL`).
+    pub async fn start_with(demo: bool, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let (database_url, pg) = fresh_database(dir.path());
         let port = free_port();
+        let secret = format!("browser-test-secret-{}", uuid::Uuid::new_v4().simple());
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cleanmatch"));
         cmd.arg("serve")
@@ -83,16 +91,16 @@ impl Server {
             .arg(format!("127.0.0.1:{port}"))
             .env("DATA_DIR", dir.path())
             .env("DATABASE_URL", &database_url)
-            .env(
-                "JWT_SECRET",
-                format!("browser-test-secret-{}", uuid::Uuid::new_v4().simple()),
-            )
+            .env("JWT_SECRET", &secret)
             .env("LOG_LEVEL", "warn")
             .env_remove("BIND")
             .env_remove("PUBLIC_URL")
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(log);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         if demo {
             cmd.arg("--demo");
         }
@@ -101,6 +109,8 @@ impl Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             dir,
+            database_url,
+            secret,
             _pg: pg,
         };
         let client = reqwest::Client::new();
@@ -151,6 +161,42 @@ impl Server {
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Creates a platform admin with `cleanmatch admin create-admin` on this server's
+    /// database, and returns a session token for it.
+    pub async fn platform_admin(&self) -> String {
+        let email = format!("{}@admin.example", uuid::Uuid::new_v4().simple());
+        let out = Command::new(env!("CARGO_BIN_EXE_cleanmatch"))
+            .args([
+                "admin",
+                "create-admin",
+                "--email",
+                &email,
+                "--password",
+                PASSWORD,
+            ])
+            .env("DATA_DIR", self.dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .env("JWT_SECRET", &self.secret)
+            .env("LOG_LEVEL", "warn")
+            .output()
+            .expect("run cleanmatch admin create-admin");
+        assert!(
+            out.status.success(),
+            "create-admin: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (status, body) = self
+            .api(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_owned()
     }
 
     /// Registers an organisation through the API; returns (email, token).
@@ -312,6 +358,49 @@ impl Browser {
         self.wait_for_new_page().await;
     }
 
+    /// Clicks the button `label`, accepts the confirmation it asks for, and waits for the
+    /// next page.
+    pub async fn press_and_confirm(&self, label: &str) {
+        let button = self
+            .client
+            .find(Locator::XPath(&format!(
+                "//button[normalize-space(.)=\"{label}\"]"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("button {label:?}: {e}"));
+        self.client
+            .execute(
+                "document.documentElement.setAttribute('data-old-page', '1')",
+                vec![],
+            )
+            .await
+            .expect("mark the page");
+        button.click().await.expect("click");
+        let started = Instant::now();
+        loop {
+            match self.client.accept_alert().await {
+                Ok(()) => break,
+                Err(e) => assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "no confirmation was asked for {label:?}: {e}"
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.wait_for_new_page().await;
+    }
+
+    /// Opens the first "Why it fits" of the page (a click, as a person would).
+    pub async fn open_explanation(&self, within: &str) {
+        self.client
+            .find(Locator::Css(&format!("{within} details.why > summary")))
+            .await
+            .unwrap_or_else(|e| panic!("an explanation in {within}: {e}"))
+            .click()
+            .await
+            .expect("open the explanation");
+    }
+
     pub async fn wait_for_new_page(&self) {
         let started = Instant::now();
         loop {
@@ -353,11 +442,29 @@ impl Browser {
 
     /// Saves the current page, whole, at `width` under target/screenshots/NAME-{phone,desktop}.png.
     pub async fn screenshot(&self, server: &Server, path: &str, name: &str, width: u32) {
+        self.screenshot_after(server, path, name, width, None).await;
+    }
+
+    /// As `screenshot`, after running `script` on the page (e.g. to open a `<details>`).
+    pub async fn screenshot_after(
+        &self,
+        server: &Server,
+        path: &str,
+        name: &str,
+        width: u32,
+        script: Option<&str>,
+    ) {
         self.client
             .set_window_size(width, 900)
             .await
             .expect("resize");
         self.goto(server, path).await;
+        if let Some(script) = script {
+            self.client
+                .execute(script, vec![])
+                .await
+                .expect("prepare the page");
+        }
         let height = self
             .client
             .execute("return document.documentElement.scrollHeight", vec![])

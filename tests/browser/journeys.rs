@@ -4,6 +4,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::harness::{Browser, Server, PASSWORD};
+use crate::smtp::SmtpSink;
 
 async fn setup() -> Option<(Server, Browser)> {
     let browser = Browser::launch().await?;
@@ -287,5 +288,336 @@ async fn a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing() {
     b.press("Publish now").await;
     assert_eq!(b.text("h1").await, "Cut landfill methane");
     assert_eq!(my_challenge_count(&s, &token).await, 1);
+    b.quit().await;
+}
+
+async fn org_id(s: &Server, token: &str) -> String {
+    let (status, body) = s.api("GET", "/api/v1/me", Some(token), None).await;
+    assert_eq!(status, 200, "{body}");
+    body["organization"]["id"]
+        .as_str()
+        .expect("org id")
+        .to_owned()
+}
+
+async fn publish_solution(s: &Server, token: &str, title: &str) -> String {
+    let (status, body) = s
+        .api(
+            "POST",
+            "/api/v1/solutions",
+            Some(token),
+            Some(json!({
+                "title": title,
+                "summary": "Large heat pumps from 5 to 50 MW for district heating networks.",
+                "description": "Our heat pumps replace coal peak boilers in district heating.",
+                "sectors": ["energy"],
+                "trl": 9,
+                "countries": ["FI", "NO", "SE"],
+                "language": "en",
+                "status": "published"
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+/// Follows the link `text` (the first one, e.g. in the navigation) and waits for the page.
+async fn click_link(b: &Browser, text: &str) {
+    let link = b
+        .client
+        .find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|e| panic!("link {text:?}: {e}"));
+    b.client
+        .execute(
+            "document.documentElement.setAttribute('data-old-page', '1')",
+            vec![],
+        )
+        .await
+        .expect("mark the page");
+    link.click().await.expect("click the link");
+    b.wait_for_new_page().await;
+}
+
+/// The figure of the dashboard tile whose label is `label`.
+async fn tile(b: &Browser, label: &str) -> String {
+    for t in b
+        .client
+        .find_all(Locator::Css(".stat-tile"))
+        .await
+        .expect("tiles")
+    {
+        let dt = t
+            .find(Locator::Css("dt"))
+            .await
+            .expect("dt")
+            .text()
+            .await
+            .expect("text");
+        if dt == label {
+            return t
+                .find(Locator::Css("dd"))
+                .await
+                .expect("dd")
+                .text()
+                .await
+                .expect("text");
+        }
+    }
+    panic!("no tile {label:?}")
+}
+
+#[tokio::test]
+async fn a_company_registers_a_solution_sees_the_challenge_among_its_fits_and_responds() {
+    let Some((s, b)) = setup().await else { return };
+    let (_, city_token) = s.register("city", "Helsinki", "FI").await;
+    let title = "Large heat pumps for the district heating network";
+    let challenge = open_challenge(&s, &city_token, title).await;
+
+    register_in_browser(&b, &s, "company", "Lämpö Oy", "FI", "myynti@lampo.example").await;
+    b.fill("title", "Seawater heat pumps for district heating")
+        .await;
+    b.fill("summary", "Large heat pumps from 5 to 50 MW.").await;
+    b.fill(
+        "description",
+        "Our heat pumps replace coal peak boilers in district heating networks.",
+    )
+    .await;
+    b.check("sectors", "energy").await;
+    b.select("trl", "9").await;
+    b.fill("countries", "FI, SE").await;
+    b.press("Publish now").await;
+    assert!(b
+        .text(".detail__head .badge")
+        .await
+        .eq_ignore_ascii_case("published"));
+
+    // The navigation leads to the fits; the challenge is there with why it fits.
+    click_link(&b, "Fits for us").await;
+    assert_eq!(b.path().await, "/fits");
+    assert_eq!(b.text("h1").await, "Challenges that fit your solutions");
+    let fits = b.text(".matches").await;
+    assert!(fits.contains(title), "{fits}");
+    assert!(fits.contains("Helsinki"), "{fits}");
+    let summary = b.text(".match__summary").await;
+    assert!(
+        summary.contains("fit (") && summary.contains("/100)"),
+        "{summary}"
+    );
+    b.open_explanation(".matches").await;
+    let why = b.text(".matches .why").await;
+    assert!(why.contains("Words in common"), "{why}");
+    assert!(why.contains("Readiness"), "{why}");
+    assert!(why.contains("of 80"), "the part's maximum is shown: {why}");
+
+    click_link(&b, "Respond to this challenge").await;
+    assert_eq!(b.path().await, format!("/challenges/{challenge}"));
+    b.fill(
+        "message",
+        "We can deliver 80 MW of seawater heat pumps by 2028.",
+    )
+    .await;
+    b.press("Send the response").await;
+    assert!(b.body_text().await.contains("Your response is sent"));
+
+    b.goto(&s, "/fits").await;
+    let fits = b.text(".matches").await;
+    assert!(fits.to_lowercase().contains("responded"), "{fits}");
+    assert!(
+        b.client
+            .find(Locator::LinkText("Respond to this challenge"))
+            .await
+            .is_err(),
+        "no second response is offered"
+    );
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn a_city_sees_why_solutions_fit_then_shortlists_and_awards_a_response() {
+    let Some((s, b)) = setup().await else { return };
+    let (city_email, city_token) = s.register("city", "Helsinki", "FI").await;
+    let (_, company_token) = s.register("company", "Fjordvarme AS", "NO").await;
+    let challenge = open_challenge(&s, &city_token, "Large heat pumps for district heating").await;
+    let solution = publish_solution(
+        &s,
+        &company_token,
+        "Seawater heat pumps for district heating",
+    )
+    .await;
+    let (status, body) = s
+        .api(
+            "POST",
+            &format!("/api/v1/challenges/{challenge}/responses"),
+            Some(&company_token),
+            Some(json!({"solution_id": solution, "message": "We delivered 70 MW in Drammen."})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    log_in(&b, &s, &city_email).await;
+    b.goto(&s, &format!("/challenges/{challenge}")).await;
+    let ranked = b.text("#matches").await;
+    assert!(
+        ranked.contains("Seawater heat pumps for district heating"),
+        "{ranked}"
+    );
+    assert!(ranked.contains("Fjordvarme AS"), "{ranked}");
+    b.open_explanation("#matches").await;
+    let why = b.text("#matches .why").await;
+    assert!(
+        why.contains("Words in common") && why.contains("Sector"),
+        "{why}"
+    );
+
+    b.press("Shortlist").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("Fjordvarme AS is on the shortlist"));
+    assert!(b
+        .text("#responses .badge")
+        .await
+        .eq_ignore_ascii_case("shortlisted"));
+    b.press_and_confirm("Award").await;
+    assert!(b.body_text().await.contains("Awarded to Fjordvarme AS"));
+    assert!(b
+        .text("#responses .badge")
+        .await
+        .eq_ignore_ascii_case("awarded"));
+    assert!(
+        b.client
+            .find(Locator::Css("#responses button"))
+            .await
+            .is_err(),
+        "an award is final: no more decisions offered"
+    );
+    let (_, list) = s
+        .api(
+            "GET",
+            &format!("/api/v1/challenges/{challenge}/responses"),
+            Some(&city_token),
+            None,
+        )
+        .await;
+    assert_eq!(list["items"][0]["status"], "awarded");
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn a_coordinator_accepts_a_company_introduces_its_match_and_both_emails_arrive() {
+    let Some(b) = Browser::launch().await else {
+        return;
+    };
+    let sink = SmtpSink::start();
+    let s = Server::start_with(
+        false,
+        &[
+            ("SMTP_URL", &sink.url()),
+            ("MATCH_AUTO_INTRODUCE_MIN_SCORE", "off"),
+            ("OUTBOX_POLL_MS", "100"),
+        ],
+    )
+    .await;
+    let admin = s.platform_admin().await;
+    let (city_email, city_token) = s.register("city", "Helsinki", "FI").await;
+    let (company_email, company_token) = s.register("company", "Fjordvarme AS", "NO").await;
+    let (coordinator_email, coordinator_token) =
+        s.register("cluster", "Nordic Heat Cluster", "NO").await;
+    let cluster = org_id(&s, &coordinator_token).await;
+    let (status, body) = s
+        .api(
+            "POST",
+            &format!("/api/v1/admin/organizations/{cluster}/verify"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let title = "Large heat pumps for district heating";
+    let challenge = open_challenge(&s, &city_token, title).await;
+    publish_solution(
+        &s,
+        &company_token,
+        "Seawater heat pumps for district heating",
+    )
+    .await;
+    let (status, body) = s
+        .api(
+            "POST",
+            &format!("/api/v1/clusters/{cluster}/memberships"),
+            Some(&company_token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    log_in(&b, &s, &coordinator_email).await;
+    click_link(&b, "Members").await;
+    assert!(b.text("#requests").await.contains("Fjordvarme AS"));
+    b.press("Accept").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("Fjordvarme AS is a member now"));
+    assert!(b.text("#members").await.contains("Fjordvarme AS"));
+
+    click_link(&b, "Queue").await;
+    let queue = b.text(".matches").await;
+    assert!(queue.contains(title), "{queue}");
+    assert!(
+        queue.contains("Seawater heat pumps for district heating"),
+        "{queue}"
+    );
+    b.press("Introduce").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("Introduced: the city and the company are e-mailed."));
+
+    // The outbox worker of the server sends both e-mails to the SMTP server.
+    let introductions = |to: &str| {
+        sink.received_by(to)
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Introduction"))
+            .collect::<Vec<_>>()
+    };
+    let started = std::time::Instant::now();
+    while introductions(&city_email).is_empty() || introductions(&company_email).is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the introduction e-mails did not arrive: {:?}",
+            sink.received()
+                .iter()
+                .map(|m| &m.subject)
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let to_city = introductions(&city_email);
+    assert_eq!(to_city.len(), 1);
+    assert_eq!(
+        to_city[0].subject,
+        format!("Introduction: Fjordvarme AS for \"{title}\"")
+    );
+    let to_company = introductions(&company_email);
+    assert_eq!(to_company.len(), 1);
+    assert_eq!(
+        to_company[0].subject,
+        format!("Introduction: Helsinki is looking for \"{title}\"")
+    );
+    assert!(
+        to_company[0]
+            .text
+            .contains(&format!("/challenges/{challenge}#respond")),
+        "{}",
+        to_company[0].text
+    );
+
+    click_link(&b, "Dashboard").await;
+    assert_eq!(tile(&b, "Introductions made").await, "1");
+    assert_eq!(tile(&b, "Member companies").await, "1");
+    assert_eq!(tile(&b, "Waiting in your queue").await, "0");
     b.quit().await;
 }

@@ -53,6 +53,7 @@ async fn screenshots_of_the_main_pages() {
         (format!("/organizations/{company_id}"), "company"),
         ("/login".to_owned(), "login"),
         ("/register".to_owned(), "register"),
+        ("/forgot-password".to_owned(), "forgot-password"),
         ("/no/such/page".to_owned(), "not-found"),
     ];
     for (path, name) in &public {
@@ -81,8 +82,70 @@ async fn screenshots_of_the_main_pages() {
             b.screenshot(&s, path, name, width).await;
         }
     }
+
+    // A coordinator's pages, then a company's.
+    for (login, pages) in [
+        (
+            "coordinator@dkclimatecluster.example",
+            &[
+                ("/curation", "coordinator-queue"),
+                ("/dashboard", "coordinator-dashboard"),
+                ("/cluster/members", "coordinator-members"),
+            ][..],
+        ),
+        (
+            "sales@fjordvarme.example",
+            &[("/fits", "company-fits"), ("/clusters", "company-clusters")][..],
+        ),
+    ] {
+        b.goto(&s, "/account").await;
+        b.press("Log out").await;
+        b.goto(&s, "/login").await;
+        b.fill("email", login).await;
+        b.fill("password", DEMO_PASSWORD).await;
+        b.press("Log in").await;
+        assert!(
+            b.body_text().await.contains("You are logged in."),
+            "{login}"
+        );
+        if login.starts_with("coordinator") {
+            // Two introductions, so that the dashboard has something to show.
+            for _ in 0..2 {
+                b.goto(&s, "/curation").await;
+                b.press("Introduce").await;
+                assert!(b
+                    .body_text()
+                    .await
+                    .contains("Introduced: the city and the company are e-mailed."));
+            }
+        }
+        for (path, name) in pages {
+            for width in [PHONE, DESKTOP] {
+                b.screenshot(&s, path, name, width).await;
+            }
+        }
+    }
+    // The fits with the first explanation open.
+    for width in [PHONE, DESKTOP] {
+        b.screenshot_after(
+            &s,
+            "/fits",
+            "company-fits-why",
+            width,
+            Some("document.querySelector('details.why').open = true"),
+        )
+        .await;
+    }
+    b.goto(&s, "/fits").await;
+    b.open_explanation(".matches").await;
+    assert!(
+        b.text(".matches .why").await.contains("Words in common"),
+        "the demo company has fits with explanations"
+    );
+
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     assert!(dir.join("home-phone.png").is_file());
     assert!(dir.join("challenge-desktop.png").is_file());
+    assert!(dir.join("coordinator-dashboard-desktop.png").is_file());
     b.quit().await;
 }

@@ -193,20 +193,30 @@ pub async fn request_password_reset(
     state: web::Data<AppState>,
     body: JsonBody<ResetRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let address = super::auth::client_address(&req);
+    ask_for_password_reset(&state, &address, body.0.email).await?;
+    Ok(HttpResponse::Accepted().json(AcceptedOut {
+        message: "if an account has this address, a link to reset its password is on its way"
+            .into(),
+    }))
+}
+
+/// Checks the address and, when an active account has it, queues the reset e-mail;
+/// limited per address and per client. Whether an account exists is never told. The API
+/// and the "forgot password" page both ask through this.
+pub async fn ask_for_password_reset(
+    state: &AppState,
+    client_address: &str,
+    email: Option<String>,
+) -> Result<(), ApiError> {
     let mut c = Check::new();
-    let email = c
-        .required_text("email", body.0.email, 3, 254)
-        .to_lowercase();
+    let email = c.required_text("email", email, 3, 254).to_lowercase();
     if !email.is_empty() && !email_address::EmailAddress::is_valid(&email) {
         c.fail("email", "is not a valid e-mail address");
     }
     c.finish(())?;
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
     let account_key = format!("reset:{email}");
-    let address_key = format!("reset-address:{address}");
+    let address_key = format!("reset-address:{client_address}");
     if let Some(retry_after_secs) = state
         .password_resets_by_account
         .blocked_for(&account_key)
@@ -236,11 +246,7 @@ pub async fn request_password_reset(
                 Ok(())
             })
         })
-        .await?;
-    Ok(HttpResponse::Accepted().json(AcceptedOut {
-        message: "if an account has this address, a link to reset its password is on its way"
-            .into(),
-    }))
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -64,16 +64,21 @@ fn out(conn: &mut DbConn, m: &ClusterMembership) -> Result<MembershipOut, ApiErr
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let items = state
         .db(|conn| {
-            let rows: Vec<Organization> = organizations::table
-                .filter(organizations::kind.eq("cluster"))
-                .filter(organizations::name.ne(crate::cli::PLATFORM_ORG))
-                .order(organizations::name)
-                .select(Organization::as_select())
-                .load(conn)?;
+            let rows = list_clusters(conn)?;
             Ok(rows.iter().map(OrganizationOut::from).collect::<Vec<_>>())
         })
         .await?;
     Ok(HttpResponse::Ok().json(ClusterList { items }))
+}
+
+/// The clusters companies can join, by name (not the platform's own organisation).
+pub fn list_clusters(conn: &mut DbConn) -> QueryResult<Vec<Organization>> {
+    organizations::table
+        .filter(organizations::kind.eq("cluster"))
+        .filter(organizations::name.ne(crate::cli::PLATFORM_ORG))
+        .order(organizations::name)
+        .select(Organization::as_select())
+        .load(conn)
 }
 
 /// A company asks to join a cluster (again, after a refusal).
@@ -85,73 +90,81 @@ pub async fn request(
     auth: Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_kind(OrgKind::Company, "join clusters")?;
     let cluster_id = id.into_inner();
     let membership = state
-        .db(move |conn| {
-            let cluster = org(conn, &cluster_id)?;
-            if cluster.kind != "cluster" || cluster.name == crate::cli::PLATFORM_ORG {
-                return Err(ApiError::not_found("cluster"));
-            }
-            conn.transaction(|conn| {
-                let existing: Option<ClusterMembership> = cluster_memberships::table
-                    .filter(cluster_memberships::cluster_id.eq(&cluster.id))
-                    .filter(cluster_memberships::company_id.eq(&auth.org.id))
-                    .select(ClusterMembership::as_select())
-                    .first(conn)
-                    .optional()?;
-                let membership = match existing {
-                    Some(m) if m.status != MembershipStatus::Refused.as_str() => {
-                        return Err(ApiError::conflict(format!(
-                            "your company's membership is {} already",
-                            m.status
-                        )));
-                    }
-                    Some(mut m) => {
-                        m.status = MembershipStatus::Pending.as_str().into();
-                        m.requested_at = now();
-                        m.decided_at = None;
-                        m.decided_by = None;
-                        diesel::update(cluster_memberships::table.find(&m.id))
-                            .set((
-                                cluster_memberships::status.eq(&m.status),
-                                cluster_memberships::requested_at.eq(m.requested_at),
-                                cluster_memberships::decided_at.eq(None::<NaiveDateTime>),
-                                cluster_memberships::decided_by.eq(None::<String>),
-                            ))
-                            .execute(conn)?;
-                        m
-                    }
-                    None => {
-                        let m = ClusterMembership {
-                            id: new_id(),
-                            cluster_id: cluster.id.clone(),
-                            company_id: auth.org.id.clone(),
-                            status: MembershipStatus::Pending.as_str().into(),
-                            requested_at: now(),
-                            decided_at: None,
-                            decided_by: None,
-                        };
-                        diesel::insert_into(cluster_memberships::table)
-                            .values(&m)
-                            .execute(conn)?;
-                        m
-                    }
-                };
-                store::audit(
-                    conn,
-                    "membership",
-                    &membership.id,
-                    "requested",
-                    None,
-                    Some("pending"),
-                    Some(&auth.user.id),
-                )?;
-                out(conn, &membership)
-            })
-        })
+        .db(move |conn| request_membership(conn, &auth, &cluster_id))
         .await?;
     Ok(HttpResponse::Created().json(membership))
+}
+
+/// A company asks to join a cluster (again, after a refusal); the API and the clusters
+/// page both ask through this.
+pub fn request_membership(
+    conn: &mut DbConn,
+    auth: &Auth,
+    cluster_id: &str,
+) -> Result<MembershipOut, ApiError> {
+    auth.require_kind(OrgKind::Company, "join clusters")?;
+    let cluster = org(conn, cluster_id)?;
+    if cluster.kind != "cluster" || cluster.name == crate::cli::PLATFORM_ORG {
+        return Err(ApiError::not_found("cluster"));
+    }
+    conn.transaction(|conn| {
+        let existing: Option<ClusterMembership> = cluster_memberships::table
+            .filter(cluster_memberships::cluster_id.eq(&cluster.id))
+            .filter(cluster_memberships::company_id.eq(&auth.org.id))
+            .select(ClusterMembership::as_select())
+            .first(conn)
+            .optional()?;
+        let membership = match existing {
+            Some(m) if m.status != MembershipStatus::Refused.as_str() => {
+                return Err(ApiError::conflict(format!(
+                    "your company's membership is {} already",
+                    m.status
+                )));
+            }
+            Some(mut m) => {
+                m.status = MembershipStatus::Pending.as_str().into();
+                m.requested_at = now();
+                m.decided_at = None;
+                m.decided_by = None;
+                diesel::update(cluster_memberships::table.find(&m.id))
+                    .set((
+                        cluster_memberships::status.eq(&m.status),
+                        cluster_memberships::requested_at.eq(m.requested_at),
+                        cluster_memberships::decided_at.eq(None::<NaiveDateTime>),
+                        cluster_memberships::decided_by.eq(None::<String>),
+                    ))
+                    .execute(conn)?;
+                m
+            }
+            None => {
+                let m = ClusterMembership {
+                    id: new_id(),
+                    cluster_id: cluster.id.clone(),
+                    company_id: auth.org.id.clone(),
+                    status: MembershipStatus::Pending.as_str().into(),
+                    requested_at: now(),
+                    decided_at: None,
+                    decided_by: None,
+                };
+                diesel::insert_into(cluster_memberships::table)
+                    .values(&m)
+                    .execute(conn)?;
+                m
+            }
+        };
+        store::audit(
+            conn,
+            "membership",
+            &membership.id,
+            "requested",
+            None,
+            Some("pending"),
+            Some(&auth.user.id),
+        )?;
+        out(conn, &membership)
+    })
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -193,41 +206,99 @@ pub async fn memberships(
     );
     c.finish(())?;
     let items = state
-        .db(move |conn| {
-            let mut query = cluster_memberships::table
-                .filter(cluster_memberships::cluster_id.eq(&cluster_id))
-                .into_boxed();
-            if let Some(status) = status {
-                query = query.filter(cluster_memberships::status.eq(status.as_str()));
-            }
-            let rows: Vec<ClusterMembership> = query
-                .order(cluster_memberships::requested_at.desc())
-                .select(ClusterMembership::as_select())
-                .load(conn)?;
-            rows.iter()
-                .map(|m| out(conn, m))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .db(move |conn| list_memberships(conn, &auth, &cluster_id, status))
         .await?;
     Ok(HttpResponse::Ok().json(MembershipList { items }))
+}
+
+/// A cluster's membership requests and members, newest request first, for its
+/// coordinators and platform admins.
+pub fn list_memberships(
+    conn: &mut DbConn,
+    auth: &Auth,
+    cluster_id: &str,
+    status: Option<MembershipStatus>,
+) -> Result<Vec<MembershipOut>, ApiError> {
+    require_coordinator_of(auth, cluster_id)?;
+    let mut query = cluster_memberships::table
+        .filter(cluster_memberships::cluster_id.eq(cluster_id))
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(cluster_memberships::status.eq(status.as_str()));
+    }
+    let rows: Vec<ClusterMembership> = query
+        .order(cluster_memberships::requested_at.desc())
+        .select(ClusterMembership::as_select())
+        .load(conn)?;
+    rows.iter().map(|m| out(conn, m)).collect()
 }
 
 /// The caller's company's cluster memberships.
 #[utoipa::path(get, path = "/api/v1/me/memberships", tag = "clusters",
     responses((status = 200, body = MembershipList), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn mine(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let items = state
-        .db(move |conn| {
-            let rows: Vec<ClusterMembership> = cluster_memberships::table
-                .filter(cluster_memberships::company_id.eq(&auth.org.id))
-                .select(ClusterMembership::as_select())
-                .load(conn)?;
-            rows.iter()
-                .map(|m| out(conn, m))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
+    let items = state.db(move |conn| my_memberships(conn, &auth)).await?;
     Ok(HttpResponse::Ok().json(MembershipList { items }))
+}
+
+/// The caller's company's cluster memberships, newest request first.
+pub fn my_memberships(conn: &mut DbConn, auth: &Auth) -> Result<Vec<MembershipOut>, ApiError> {
+    let rows: Vec<ClusterMembership> = cluster_memberships::table
+        .filter(cluster_memberships::company_id.eq(&auth.org.id))
+        .order(cluster_memberships::requested_at.desc())
+        .select(ClusterMembership::as_select())
+        .load(conn)?;
+    rows.iter().map(|m| out(conn, m)).collect()
+}
+
+/// A coordinator accepts or refuses a pending request: checked, audited. The API and the
+/// members page both decide through this.
+pub fn decide_membership(
+    conn: &mut DbConn,
+    auth: &Auth,
+    id: &str,
+    to: MembershipStatus,
+) -> Result<MembershipOut, ApiError> {
+    let mut m: ClusterMembership = cluster_memberships::table
+        .find(id)
+        .select(ClusterMembership::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("membership"))?;
+    require_coordinator_of(auth, &m.cluster_id)?;
+    if !auth.is_platform_admin() && !auth.org.verified {
+        return Err(ApiError::forbidden(
+            "your cluster is not verified yet; a platform admin verifies it",
+        ));
+    }
+    if m.status != MembershipStatus::Pending.as_str() {
+        return Err(ApiError::conflict(format!(
+            "this membership is {} already",
+            m.status
+        )));
+    }
+    conn.transaction(|conn| {
+        m.status = to.as_str().into();
+        m.decided_at = Some(now());
+        m.decided_by = Some(auth.user.id.clone());
+        diesel::update(cluster_memberships::table.find(&m.id))
+            .set((
+                cluster_memberships::status.eq(&m.status),
+                cluster_memberships::decided_at.eq(m.decided_at),
+                cluster_memberships::decided_by.eq(&m.decided_by),
+            ))
+            .execute(conn)?;
+        store::audit(
+            conn,
+            "membership",
+            &m.id,
+            to.as_str(),
+            Some("pending"),
+            Some(to.as_str()),
+            Some(&auth.user.id),
+        )?;
+        out(conn, &m)
+    })
 }
 
 async fn decide(
@@ -237,48 +308,7 @@ async fn decide(
     to: MembershipStatus,
 ) -> Result<HttpResponse, ApiError> {
     let membership = state
-        .db(move |conn| {
-            let mut m: ClusterMembership = cluster_memberships::table
-                .find(&id)
-                .select(ClusterMembership::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| ApiError::not_found("membership"))?;
-            require_coordinator_of(&auth, &m.cluster_id)?;
-            if !auth.is_platform_admin() && !auth.org.verified {
-                return Err(ApiError::forbidden(
-                    "your cluster is not verified yet; a platform admin verifies it",
-                ));
-            }
-            if m.status != MembershipStatus::Pending.as_str() {
-                return Err(ApiError::conflict(format!(
-                    "this membership is {} already",
-                    m.status
-                )));
-            }
-            conn.transaction(|conn| {
-                m.status = to.as_str().into();
-                m.decided_at = Some(now());
-                m.decided_by = Some(auth.user.id.clone());
-                diesel::update(cluster_memberships::table.find(&m.id))
-                    .set((
-                        cluster_memberships::status.eq(&m.status),
-                        cluster_memberships::decided_at.eq(m.decided_at),
-                        cluster_memberships::decided_by.eq(&m.decided_by),
-                    ))
-                    .execute(conn)?;
-                store::audit(
-                    conn,
-                    "membership",
-                    &m.id,
-                    to.as_str(),
-                    Some("pending"),
-                    Some(to.as_str()),
-                    Some(&auth.user.id),
-                )?;
-                out(conn, &m)
-            })
-        })
+        .db(move |conn| decide_membership(conn, &auth, &id, to))
         .await?;
     Ok(HttpResponse::Ok().json(membership))
 }

@@ -12,8 +12,10 @@ use super::{ChallengeOut, OrgRef, SolutionOut};
 use crate::auth::Auth;
 use crate::db::models::{AuditEntry, Challenge, Match, Organization, Solution};
 use crate::db::schema::{audit_log, challenges, matches, organizations, solutions};
+use crate::db::DbConn;
 use crate::domain::{Check, MatchStatus, OrgKind, Sector};
 use crate::error::{ApiError, ErrorBody};
+use crate::mail::Links;
 use crate::matching::{lifecycle, relabel};
 use crate::state::AppState;
 
@@ -45,6 +47,97 @@ pub struct QueueParams {
     pub city: Option<String>,
 }
 
+/// The checked filters of the curation queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub sector: Option<Sector>,
+    /// A city's organisation id.
+    pub city: Option<String>,
+}
+
+impl QueueFilter {
+    pub fn parse(params: QueueParams) -> Result<QueueFilter, ApiError> {
+        let mut c = Check::new();
+        let sector = c.code("sector", params.sector, Sector::parse, Sector::codes);
+        let city = c.optional_text("city", params.city, 100);
+        c.finish(QueueFilter { sector, city })
+            .map_err(ApiError::from)
+    }
+}
+
+/// Coordinators (and platform admins) curate; everyone else is refused.
+pub fn require_coordinator(auth: &Auth) -> Result<(), ApiError> {
+    if auth.kind() != Some(OrgKind::Cluster) && !auth.is_platform_admin() {
+        return Err(ApiError::forbidden(
+            "the curation queue is for cluster coordinators",
+        ));
+    }
+    Ok(())
+}
+
+/// The matches of the coordinator's member companies that wait for a decision (suggested
+/// or approved), best first, with explanations in the reader's language. The API and the
+/// queue page both read it through this.
+pub fn curation_queue(
+    conn: &mut DbConn,
+    auth: &Auth,
+    filter: &QueueFilter,
+) -> Result<Vec<QueueItem>, ApiError> {
+    require_coordinator(auth)?;
+    let mut query = matches::table
+        .inner_join(challenges::table)
+        .inner_join(solutions::table)
+        .filter(matches::status.eq_any([
+            MatchStatus::Suggested.as_str(),
+            MatchStatus::Approved.as_str(),
+        ]))
+        .into_boxed();
+    if !auth.is_platform_admin() {
+        query =
+            query.filter(solutions::organization_id.eq_any(member_companies(conn, &auth.org.id)?));
+    }
+    if let Some(sector) = filter.sector {
+        query = query.filter(challenges::sectors.like(format!("%\"{}\"%", sector.as_str())));
+    }
+    if let Some(city) = &filter.city {
+        query = query.filter(challenges::organization_id.eq(city.clone()));
+    }
+    let rows: Vec<(Match, Challenge, Solution)> = query
+        .order((matches::score.desc(), matches::id))
+        .limit(500)
+        .select((
+            Match::as_select(),
+            Challenge::as_select(),
+            Solution::as_select(),
+        ))
+        .load(conn)?;
+    let org_ids: Vec<&String> = rows
+        .iter()
+        .flat_map(|(_, c, s)| [&c.organization_id, &s.organization_id])
+        .collect();
+    let orgs: Vec<Organization> = organizations::table
+        .filter(organizations::id.eq_any(org_ids))
+        .select(Organization::as_select())
+        .load(conn)?;
+    let org = |id: &str| orgs.iter().find(|o| o.id == id).cloned();
+    let reader = auth.user.locale.clone();
+    Ok(rows
+        .iter()
+        .filter_map(|(m, c, s)| {
+            Some(QueueItem {
+                id: m.id.clone(),
+                challenge: ChallengeOut::new(c, &org(&c.organization_id)?),
+                solution: SolutionOut::new(s, &org(&s.organization_id)?),
+                score: m.score,
+                rank: m.rank,
+                status: m.status.clone(),
+                explanation: relabel(&m.explanation, &reader),
+                updated_at: m.updated_at,
+            })
+        })
+        .collect())
+}
+
 /// The matches of the coordinator's member companies that wait for a decision, best first.
 #[utoipa::path(get, path = "/api/v1/curation/queue", tag = "curation", params(QueueParams),
     responses((status = 200, body = Queue), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -54,73 +147,10 @@ pub async fn queue(
     auth: Auth,
     params: web::Query<QueueParams>,
 ) -> Result<HttpResponse, ApiError> {
-    if auth.kind() != Some(OrgKind::Cluster) && !auth.is_platform_admin() {
-        return Err(ApiError::forbidden(
-            "the curation queue is for cluster coordinators",
-        ));
-    }
-    let params = params.into_inner();
-    let mut c = Check::new();
-    let sector = c.code("sector", params.sector, Sector::parse, Sector::codes);
-    let city = c.optional_text("city", params.city, 100);
-    c.finish(())?;
+    require_coordinator(&auth)?;
+    let filter = QueueFilter::parse(params.into_inner())?;
     let items = state
-        .db(move |conn| {
-            let mut query = matches::table
-                .inner_join(challenges::table)
-                .inner_join(solutions::table)
-                .filter(matches::status.eq_any([
-                    MatchStatus::Suggested.as_str(),
-                    MatchStatus::Approved.as_str(),
-                ]))
-                .into_boxed();
-            if !auth.is_platform_admin() {
-                query = query.filter(
-                    solutions::organization_id.eq_any(member_companies(conn, &auth.org.id)?),
-                );
-            }
-            if let Some(sector) = sector {
-                query =
-                    query.filter(challenges::sectors.like(format!("%\"{}\"%", sector.as_str())));
-            }
-            if let Some(city) = city {
-                query = query.filter(challenges::organization_id.eq(city));
-            }
-            let rows: Vec<(Match, Challenge, Solution)> = query
-                .order((matches::score.desc(), matches::id))
-                .limit(500)
-                .select((
-                    Match::as_select(),
-                    Challenge::as_select(),
-                    Solution::as_select(),
-                ))
-                .load(conn)?;
-            let org_ids: Vec<&String> = rows
-                .iter()
-                .flat_map(|(_, c, s)| [&c.organization_id, &s.organization_id])
-                .collect();
-            let orgs: Vec<Organization> = organizations::table
-                .filter(organizations::id.eq_any(org_ids))
-                .select(Organization::as_select())
-                .load(conn)?;
-            let org = |id: &str| orgs.iter().find(|o| o.id == id).cloned();
-            let reader = auth.user.locale.clone();
-            Ok(rows
-                .iter()
-                .filter_map(|(m, c, s)| {
-                    Some(QueueItem {
-                        id: m.id.clone(),
-                        challenge: ChallengeOut::new(c, &org(&c.organization_id)?),
-                        solution: SolutionOut::new(s, &org(&s.organization_id)?),
-                        score: m.score,
-                        rank: m.rank,
-                        status: m.status.clone(),
-                        explanation: relabel(&m.explanation, &reader),
-                        updated_at: m.updated_at,
-                    })
-                })
-                .collect::<Vec<_>>())
-        })
+        .db(move |conn| curation_queue(conn, &auth, &filter))
         .await?;
     Ok(HttpResponse::Ok().json(Queue { items }))
 }
@@ -135,6 +165,21 @@ pub struct DecisionOut {
     pub score: f64,
 }
 
+/// A coordinator's decision on a match: checked (a curator of the company's cluster, a
+/// move the lifecycle allows), audited, and for an introduction e-mailed to both sides.
+/// The API, the queue page's row buttons and its bulk actions all decide through this.
+pub fn decide_match(
+    conn: &mut DbConn,
+    links: &Links,
+    auth: &Auth,
+    id: &str,
+    to: MatchStatus,
+) -> Result<Match, ApiError> {
+    let m = lifecycle::load(conn, id)?;
+    lifecycle::require_curator(conn, auth, &m)?;
+    lifecycle::transition(conn, links, &m.id, to, Some(&auth.user.id))
+}
+
 async fn decide(
     state: web::Data<AppState>,
     auth: Auth,
@@ -143,11 +188,7 @@ async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let links = state.links.clone();
     let m = state
-        .db(move |conn| {
-            let m = lifecycle::load(conn, &id)?;
-            lifecycle::require_curator(conn, &auth, &m)?;
-            lifecycle::transition(conn, &links, &m.id, to, Some(&auth.user.id))
-        })
+        .db(move |conn| decide_match(conn, &links, &auth, &id, to))
         .await?;
     Ok(HttpResponse::Ok().json(DecisionOut {
         id: m.id,

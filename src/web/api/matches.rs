@@ -62,6 +62,86 @@ pub fn member_companies(conn: &mut DbConn, cluster_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// A stored match with the solution and its company.
+pub type SolutionMatch = (Match, Solution, Organization);
+/// A stored match with the challenge and its city.
+pub type ChallengeMatch = (Match, Challenge, Organization);
+
+/// The stored matches of a challenge, best first, with their solutions and companies: all
+/// of them for its city and platform admins, those of member companies for a coordinator.
+/// The API and the challenge page both read them through this.
+pub fn matches_of_challenge(
+    conn: &mut DbConn,
+    auth: &Auth,
+    challenge_id: &str,
+) -> Result<(Challenge, Vec<SolutionMatch>), ApiError> {
+    let (challenge, _) = super::challenges::load_visible(conn, challenge_id, Some(auth))?;
+    let mut query = matches::table
+        .inner_join(solutions::table)
+        .inner_join(organizations::table.on(organizations::id.eq(solutions::organization_id)))
+        .filter(matches::challenge_id.eq(&challenge.id))
+        .into_boxed();
+    if !auth.may_act_for(&challenge.organization_id) {
+        if auth.kind() != Some(OrgKind::Cluster) {
+            return Err(ApiError::forbidden(
+                "only the challenge's city and coordinators see its matches",
+            ));
+        }
+        let members = member_companies(conn, &auth.org.id)?;
+        query = query.filter(solutions::organization_id.eq_any(members));
+    }
+    let rows = query
+        .order((matches::score.desc(), matches::id))
+        .select((
+            Match::as_select(),
+            Solution::as_select(),
+            Organization::as_select(),
+        ))
+        .load(conn)?;
+    Ok((challenge, rows))
+}
+
+/// The stored matches of a solution, best first, with their challenges and cities: for
+/// its company, platform admins and coordinators of a cluster the company belongs to.
+/// The API, the solution page and the company's "challenges that fit" page read them
+/// through this.
+pub fn matches_of_solution(
+    conn: &mut DbConn,
+    auth: &Auth,
+    solution_id: &str,
+) -> Result<(Solution, Vec<ChallengeMatch>), ApiError> {
+    let solution = solutions::table
+        .find(solution_id)
+        .select(Solution::as_select())
+        .first::<Solution>(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("solution"))?;
+    if !auth.may_act_for(&solution.organization_id) {
+        let coordinates = auth.kind() == Some(OrgKind::Cluster)
+            && member_companies(conn, &auth.org.id)?.contains(&solution.organization_id);
+        if !coordinates {
+            if solution.status != "published" {
+                return Err(ApiError::not_found("solution"));
+            }
+            return Err(ApiError::forbidden(
+                "only the solution's company and its cluster coordinators see its matches",
+            ));
+        }
+    }
+    let rows = matches::table
+        .inner_join(challenges::table)
+        .inner_join(organizations::table.on(organizations::id.eq(challenges::organization_id)))
+        .filter(matches::solution_id.eq(&solution.id))
+        .order((matches::score.desc(), matches::id))
+        .select((
+            Match::as_select(),
+            Challenge::as_select(),
+            Organization::as_select(),
+        ))
+        .load(conn)?;
+    Ok((solution, rows))
+}
+
 /// The solutions that fit a challenge, best first: for its city, platform admins, and
 /// coordinators (who see the matches of their member companies).
 #[utoipa::path(get, path = "/api/v1/challenges/{id}/matches", tag = "matches",
@@ -75,31 +155,7 @@ pub async fn for_challenge(
     let id = id.into_inner();
     let items = state
         .db(move |conn| {
-            let (challenge, _) = super::challenges::load_visible(conn, &id, Some(&auth))?;
-            let mut query = matches::table
-                .inner_join(solutions::table)
-                .inner_join(
-                    organizations::table.on(organizations::id.eq(solutions::organization_id)),
-                )
-                .filter(matches::challenge_id.eq(&challenge.id))
-                .into_boxed();
-            if !auth.may_act_for(&challenge.organization_id) {
-                if auth.kind() != Some(OrgKind::Cluster) {
-                    return Err(ApiError::forbidden(
-                        "only the challenge's city and coordinators see its matches",
-                    ));
-                }
-                let members = member_companies(conn, &auth.org.id)?;
-                query = query.filter(solutions::organization_id.eq_any(members));
-            }
-            let rows: Vec<(Match, Solution, Organization)> = query
-                .order((matches::score.desc(), matches::id))
-                .select((
-                    Match::as_select(),
-                    Solution::as_select(),
-                    Organization::as_select(),
-                ))
-                .load(conn)?;
+            let (_, rows) = matches_of_challenge(conn, &auth, &id)?;
             let reader = auth.user.locale.clone();
             Ok(rows
                 .iter()
@@ -130,37 +186,7 @@ pub async fn for_solution(
     let id = id.into_inner();
     let items = state
         .db(move |conn| {
-            let solution = solutions::table
-                .find(&id)
-                .select(Solution::as_select())
-                .first::<Solution>(conn)
-                .optional()?
-                .ok_or_else(|| ApiError::not_found("solution"))?;
-            if !auth.may_act_for(&solution.organization_id) {
-                let coordinates = auth.kind() == Some(OrgKind::Cluster)
-                    && member_companies(conn, &auth.org.id)?.contains(&solution.organization_id);
-                if !coordinates {
-                    if solution.status != "published" {
-                        return Err(ApiError::not_found("solution"));
-                    }
-                    return Err(ApiError::forbidden(
-                        "only the solution's company and its cluster coordinators see its matches",
-                    ));
-                }
-            }
-            let rows: Vec<(Match, Challenge, Organization)> = matches::table
-                .inner_join(challenges::table)
-                .inner_join(
-                    organizations::table.on(organizations::id.eq(challenges::organization_id)),
-                )
-                .filter(matches::solution_id.eq(&solution.id))
-                .order((matches::score.desc(), matches::id))
-                .select((
-                    Match::as_select(),
-                    Challenge::as_select(),
-                    Organization::as_select(),
-                ))
-                .load(conn)?;
+            let (_, rows) = matches_of_solution(conn, &auth, &id)?;
             let reader = auth.user.locale.clone();
             Ok(rows
                 .iter()

@@ -11,6 +11,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod responses;
 pub mod solutions;
+pub mod stats;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;

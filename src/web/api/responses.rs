@@ -228,7 +228,97 @@ pub fn list_responses(
 }
 
 /// A city's decision on a response: checked (who, and from which status), recorded in
-/// the audit log, and e-mailed to the responding company, in one transaction.
+/// the audit log, and e-mailed to the responding company, in one transaction. The API and
+/// the challenge page both decide through this.
+pub fn decide_response(
+    conn: &mut DbConn,
+    links: &Links,
+    auth: &Auth,
+    id: &str,
+    to: ResponseStatus,
+) -> Result<ResponseOut, ApiError> {
+    conn.transaction(|conn| {
+        let (response, challenge) = responses::table
+            .inner_join(challenges::table)
+            .filter(responses::id.eq(id))
+            .select((Response::as_select(), Challenge::as_select()))
+            .first::<(Response, Challenge)>(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("response"))?;
+        if !auth.may_act_for(&challenge.organization_id) {
+            return Err(ApiError::forbidden(
+                "only the challenge's city can decide on its responses",
+            ));
+        }
+        let from = ResponseStatus::parse(&response.status).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "response {} has the unknown status {:?}",
+                response.id,
+                response.status
+            ))
+        })?;
+        if !from.can_move_to(to) {
+            return Err(ApiError::conflict(format!(
+                "a {from} response cannot become {to}"
+            )));
+        }
+        let at = now();
+        // Only from the status just read: of two decisions at once, one wins.
+        let changed = diesel::update(
+            responses::table
+                .find(&response.id)
+                .filter(responses::status.eq(from.as_str())),
+        )
+        .set((
+            responses::status.eq(to.as_str()),
+            responses::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(ApiError::conflict(
+                "the response changed meanwhile; reload it",
+            ));
+        }
+        store::audit(
+            conn,
+            "response",
+            &response.id,
+            "status_changed",
+            Some(from.as_str()),
+            Some(to.as_str()),
+            Some(&auth.user.id),
+        )?;
+        let response = Response {
+            status: to.as_str().into(),
+            updated_at: at,
+            ..response
+        };
+        notify::on_response_status(conn, links, &response)?;
+        let follows = match to {
+            ResponseStatus::Shortlisted => Some(MatchStatus::Shortlisted),
+            ResponseStatus::Awarded => Some(MatchStatus::Awarded),
+            ResponseStatus::Declined => Some(MatchStatus::Declined),
+            ResponseStatus::Submitted => None,
+        };
+        if let Some(next) = follows {
+            lifecycle::follow_response(
+                conn,
+                links,
+                &response.challenge_id,
+                &response.solution_id,
+                next,
+                Some(&auth.user.id),
+            )?;
+        }
+        let (solution, company) = solutions::table
+            .inner_join(organizations::table)
+            .filter(solutions::id.eq(&response.solution_id))
+            .select((Solution::as_select(), Organization::as_select()))
+            .first::<(Solution, Organization)>(conn)?;
+        Ok(ResponseOut::new(&response, &solution, &company))
+    })
+}
+
 async fn decide(
     state: web::Data<AppState>,
     auth: Auth,
@@ -237,88 +327,7 @@ async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let links = state.links.clone();
     let out = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let (response, challenge) = responses::table
-                    .inner_join(challenges::table)
-                    .filter(responses::id.eq(&id))
-                    .select((Response::as_select(), Challenge::as_select()))
-                    .first::<(Response, Challenge)>(conn)
-                    .optional()?
-                    .ok_or_else(|| ApiError::not_found("response"))?;
-                if !auth.may_act_for(&challenge.organization_id) {
-                    return Err(ApiError::forbidden(
-                        "only the challenge's city can decide on its responses",
-                    ));
-                }
-                let from = ResponseStatus::parse(&response.status).ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!(
-                        "response {} has the unknown status {:?}",
-                        response.id,
-                        response.status
-                    ))
-                })?;
-                if !from.can_move_to(to) {
-                    return Err(ApiError::conflict(format!(
-                        "a {from} response cannot become {to}"
-                    )));
-                }
-                let at = now();
-                // Only from the status just read: of two decisions at once, one wins.
-                let changed = diesel::update(
-                    responses::table
-                        .find(&response.id)
-                        .filter(responses::status.eq(from.as_str())),
-                )
-                .set((
-                    responses::status.eq(to.as_str()),
-                    responses::updated_at.eq(at),
-                ))
-                .execute(conn)?;
-                if changed == 0 {
-                    return Err(ApiError::conflict(
-                        "the response changed meanwhile; reload it",
-                    ));
-                }
-                store::audit(
-                    conn,
-                    "response",
-                    &response.id,
-                    "status_changed",
-                    Some(from.as_str()),
-                    Some(to.as_str()),
-                    Some(&auth.user.id),
-                )?;
-                let response = Response {
-                    status: to.as_str().into(),
-                    updated_at: at,
-                    ..response
-                };
-                notify::on_response_status(conn, &links, &response)?;
-                let follows = match to {
-                    ResponseStatus::Shortlisted => Some(MatchStatus::Shortlisted),
-                    ResponseStatus::Awarded => Some(MatchStatus::Awarded),
-                    ResponseStatus::Declined => Some(MatchStatus::Declined),
-                    ResponseStatus::Submitted => None,
-                };
-                if let Some(next) = follows {
-                    lifecycle::follow_response(
-                        conn,
-                        &links,
-                        &response.challenge_id,
-                        &response.solution_id,
-                        next,
-                        Some(&auth.user.id),
-                    )?;
-                }
-                let (solution, company) = solutions::table
-                    .inner_join(organizations::table)
-                    .filter(solutions::id.eq(&response.solution_id))
-                    .select((Solution::as_select(), Organization::as_select()))
-                    .first::<(Solution, Organization)>(conn)?;
-                Ok(ResponseOut::new(&response, &solution, &company))
-            })
-        })
+        .db(move |conn| decide_response(conn, &links, &auth, &id, to))
         .await?;
     Ok(HttpResponse::Ok().json(out))
 }

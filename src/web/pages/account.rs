@@ -11,6 +11,7 @@ use super::{redirect, render, render_status, Layout, PageCtx, PageError};
 use crate::domain::organization::{OrganizationInput, RegisterInput, Registration};
 use crate::domain::{NotificationMode, OrgKind};
 use crate::error::{ApiError, FieldErrors};
+use crate::web::api::account::ask_for_password_reset;
 use crate::web::api::auth::{client_address, end_session, log_in, register_account, LoginInput};
 use crate::web::api::challenges::{ChallengeFilter, ChallengeListParams};
 use crate::web::api::me::set_notification_mode;
@@ -353,4 +354,64 @@ pub async fn notifications(ctx: PageCtx, Form(fields): Form) -> Result<HttpRespo
         Err(e) => return Err(e.into()),
     };
     Ok(redirect("/account", Some(flash), &ctx))
+}
+
+#[derive(Template)]
+#[template(path = "account/forgot.html")]
+pub struct ForgotPage {
+    layout: Layout,
+    form: FormState,
+    problem: Option<String>,
+}
+
+pub async fn forgot_form(ctx: PageCtx) -> Result<HttpResponse, PageError> {
+    render(&ForgotPage {
+        layout: ctx.layout("Forgot your password?", "login"),
+        form: FormState::new(),
+        problem: None,
+    })
+}
+
+/// Asks for a reset link through the same function as the API; whether an account has
+/// the address is not told.
+pub async fn forgot(
+    req: HttpRequest,
+    ctx: PageCtx,
+    Form(fields): Form,
+) -> Result<HttpResponse, PageError> {
+    let shown = FormState::from_fields(&fields);
+    let again = |status: StatusCode, form: FormState, problem: Option<String>| {
+        render_status(
+            status,
+            &ForgotPage {
+                layout: ctx.layout("Forgot your password?", "login"),
+                form,
+                problem,
+            },
+        )
+    };
+    match ask_for_password_reset(&ctx.state, &client_address(&req), fields.get("email")).await {
+        Ok(()) => Ok(redirect(
+            "/login",
+            Some(Flash::info(
+                "If an account has this address, an e-mail with a link to choose a new \
+                 password is on its way. The link works for an hour.",
+            )),
+            &ctx,
+        )),
+        Err(ApiError::Validation(errors)) => again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            shown.with_errors(&errors),
+            None,
+        ),
+        Err(ApiError::RateLimited { retry_after_secs }) => again(
+            StatusCode::TOO_MANY_REQUESTS,
+            shown,
+            Some(format!(
+                "Too many requests for a new password. Try again in {} minutes.",
+                retry_after_secs.div_ceil(60)
+            )),
+        ),
+        Err(e) => Err(e.into()),
+    }
 }

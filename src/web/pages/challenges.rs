@@ -7,19 +7,24 @@ use askama::Template;
 use diesel::prelude::*;
 
 use super::form::{parse_int, parse_number, split_list, Fields, Form, FormState};
+use super::matches::{solution_item, MatchItem};
 use super::views::{self, ChallengeCard, Choice, Pager};
 use super::{redirect, render, render_status, session::Flash, Layout, PageCtx, PageError};
-use crate::db::models::{Challenge, Match, Organization, Solution};
-use crate::db::schema::{matches, organizations, solutions};
+use crate::db::models::{Challenge, Organization};
+use crate::db::schema::{organizations, solutions};
 use crate::domain::challenge::{ChallengeData, ChallengeInput, ChallengeStatus};
+use crate::domain::ResponseStatus;
 use crate::domain::{json_list, OrgKind};
 use crate::error::{ApiError, FieldErrors};
 use crate::web::api::challenges::{
     create_challenge, edit_challenge, load_owned, load_visible, ChallengeFilter,
     ChallengeListParams,
 };
+use crate::web::api::matches::matches_of_challenge;
 use crate::web::api::paging;
-use crate::web::api::responses::{list_responses, submit_response, ResponseInput, ResponseOut};
+use crate::web::api::responses::{
+    decide_response, list_responses, submit_response, ResponseInput, ResponseOut,
+};
 
 const PER_PAGE: i64 = 12;
 
@@ -132,7 +137,7 @@ pub async fn list(
         "Challenges".to_owned()
     };
     render(&ListPage {
-        layout: ctx.layout(heading.clone(), "challenges"),
+        layout: ctx.layout(heading.clone(), if mine { "mine" } else { "challenges" }),
         heading,
         items: rows.iter().map(|(c, o)| ChallengeCard::new(c, o)).collect(),
         pager,
@@ -264,15 +269,59 @@ fn challenge_actions(status: &str) -> Vec<StatusAction> {
     }
 }
 
-/// A ranked match as the owner sees it (the matcher stores them; see `matches`).
-pub struct MatchRow {
-    pub rank: i32,
-    pub score: String,
-    pub status: String,
-    pub other_id: String,
-    pub other_title: String,
-    pub other_lang: String,
-    pub org_name: String,
+/// A city's possible decision on a response, offered as a button.
+pub struct Decision {
+    pub to: &'static str,
+    pub label: &'static str,
+    pub primary: bool,
+    pub confirm: &'static str,
+}
+
+/// A response as its reader sees it, with the decisions the city can still make.
+pub struct ResponseView {
+    pub r: ResponseOut,
+    pub status_label: &'static str,
+    pub received: String,
+    pub decisions: Vec<Decision>,
+}
+
+impl ResponseView {
+    fn new(r: ResponseOut, decides: bool) -> ResponseView {
+        let from = ResponseStatus::parse(&r.status);
+        let offer = |to: ResponseStatus, label, primary, confirm| {
+            from.filter(|f| decides && f.can_move_to(to))
+                .map(|_| Decision {
+                    to: to.as_str(),
+                    label,
+                    primary,
+                    confirm,
+                })
+        };
+        let decisions = [
+            offer(ResponseStatus::Shortlisted, "Shortlist", true, ""),
+            offer(
+                ResponseStatus::Awarded,
+                "Award",
+                true,
+                "Award this response? The company is told by e-mail; an award is final.",
+            ),
+            offer(
+                ResponseStatus::Declined,
+                "Decline",
+                false,
+                "Decline this response? The company is told by e-mail.",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        ResponseView {
+            status_label: views::response_status_label(&r.status),
+            received: views::date(&r.created_at),
+            decisions,
+            r,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -282,8 +331,8 @@ pub struct ShowPage {
     c: ChallengeView,
     is_owner: bool,
     actions: Vec<StatusAction>,
-    responses: Vec<ResponseOut>,
-    matches: Vec<MatchRow>,
+    responses: Vec<ResponseView>,
+    matches: Vec<MatchItem>,
     can_respond: bool,
     my_solutions: Vec<(String, String)>,
     respond: FormState,
@@ -295,7 +344,7 @@ struct ShowData {
     challenge: Challenge,
     city: Organization,
     responses: Vec<ResponseOut>,
-    matches: Vec<MatchRow>,
+    matches: Vec<MatchItem>,
     /// The viewing company's published solutions (id, title), to respond with.
     my_solutions: Vec<(String, String)>,
 }
@@ -304,6 +353,7 @@ fn show_data(
     conn: &mut crate::db::DbConn,
     id: &str,
     auth: Option<&crate::auth::Auth>,
+    weights: &search_index::ranking::RankWeights,
 ) -> Result<ShowData, ApiError> {
     let (c, city) = load_visible(conn, id, auth)?;
     let mut responses = Vec::new();
@@ -315,27 +365,11 @@ fn show_data(
             responses = list_responses(conn, auth, &c.id)?;
         }
         if owner {
-            ranked = matches::table
-                .inner_join(solutions::table.inner_join(organizations::table))
-                .filter(matches::challenge_id.eq(&c.id))
-                .filter(solutions::status.eq("published"))
-                .order((matches::rank.asc(), matches::score.desc()))
-                .select((
-                    Match::as_select(),
-                    Solution::as_select(),
-                    Organization::as_select(),
-                ))
-                .load::<(Match, Solution, Organization)>(conn)?
-                .into_iter()
-                .map(|(m, s, o)| MatchRow {
-                    rank: m.rank,
-                    score: format!("{:.0}", m.score),
-                    status: m.status,
-                    other_id: s.id,
-                    other_title: s.title,
-                    other_lang: views::html_lang(&s.language),
-                    org_name: o.name,
-                })
+            let (_, rows) = matches_of_challenge(conn, auth, &c.id)?;
+            ranked = rows
+                .iter()
+                .filter(|(_, s, _)| s.status == "published")
+                .map(|(m, s, o)| solution_item(m, &c, s, o, auth, weights))
                 .collect();
         }
         if auth.kind() == Some(OrgKind::Company) {
@@ -363,6 +397,7 @@ async fn show_page(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let auth = ctx.auth.clone();
+    let weights = ctx.state.matcher.solutions().weights();
     let ShowData {
         challenge: c,
         city,
@@ -371,7 +406,7 @@ async fn show_page(
         my_solutions,
     } = ctx
         .state
-        .db(move |conn| show_data(conn, &id, auth.as_ref()))
+        .db(move |conn| show_data(conn, &id, auth.as_ref(), &weights))
         .await?;
     let is_owner = ctx
         .auth
@@ -395,7 +430,10 @@ async fn show_page(
             login_to_respond: format!("/login?next=/challenges/{}", view.id),
             c: view,
             is_owner,
-            responses,
+            responses: responses
+                .into_iter()
+                .map(|r| ResponseView::new(r, is_owner))
+                .collect(),
             matches,
             can_respond,
             my_solutions,
@@ -706,6 +744,57 @@ pub async fn respond(
         }
         Err(ApiError::Conflict(message)) => Ok(redirect(
             &format!("/challenges/{id}"),
+            Some(Flash::error(super::capitalise(&message))),
+            &ctx,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A city decides on a response from its challenge page: shortlist, decline or award,
+/// through the same function as the API; the company is e-mailed.
+pub async fn decide(
+    ctx: PageCtx,
+    id: web::Path<String>,
+    Form(fields): Form,
+) -> Result<HttpResponse, PageError> {
+    let auth = ctx.require_login()?.clone();
+    let response_id = id.into_inner();
+    let to = fields
+        .get("to")
+        .as_deref()
+        .and_then(ResponseStatus::parse)
+        .filter(|s| *s != ResponseStatus::Submitted)
+        .ok_or_else(|| ApiError::field("to", "must be one of shortlisted, declined, awarded"))?;
+    let back_to = fields.text("challenge_id").map(|c| {
+        let c: String = form_urlencoded::byte_serialize(c.as_bytes()).collect();
+        format!("/challenges/{c}#responses")
+    });
+    let links = ctx.state.links.clone();
+    let decided = ctx
+        .state
+        .db(move |conn| decide_response(conn, &links, &auth, &response_id, to))
+        .await;
+    match decided {
+        Ok(r) => {
+            let company = &r.organization.name;
+            let message = match to {
+                ResponseStatus::Shortlisted => {
+                    format!("{company} is on the shortlist; they are told by e-mail.")
+                }
+                ResponseStatus::Awarded => {
+                    format!("Awarded to {company}; they are told by e-mail.")
+                }
+                _ => format!("The response of {company} is declined; they are told by e-mail."),
+            };
+            Ok(redirect(
+                &format!("/challenges/{}#responses", r.challenge_id),
+                Some(Flash::success(message)),
+                &ctx,
+            ))
+        }
+        Err(ApiError::Conflict(message)) => Ok(redirect(
+            back_to.as_deref().unwrap_or("/account"),
             Some(Flash::error(super::capitalise(&message))),
             &ctx,
         )),

@@ -1,15 +1,22 @@
 //! The web pages: server-rendered HTML from `templates/` (askama) for people's browsers.
 //!
 //! Pages call the same functions as the JSON API (`web::api::*::create_challenge`,
-//! `edit_challenge`, `submit_response`, `log_in`, ... and the list filters) and never the
-//! API over HTTP, so both share one set of rules. Every form post goes through `form::Form`,
+//! `edit_challenge`, `submit_response`, `decide_response`, `matches_of_challenge`,
+//! `curation_queue`, `decide_match`, `request_membership`, `curation_stats`, `log_in`, ...
+//! and the list filters) and never the API over HTTP, so both share one set of rules. Every form post goes through `form::Form`,
 //! which refuses a missing or wrong CSRF token (403) before the handler runs.
 
 pub mod account;
 pub mod assets;
 pub mod challenges;
+pub mod charts;
+pub mod clusters;
+pub mod curation;
+pub mod dashboard;
+pub mod explain;
 pub mod form;
 pub mod home;
+pub mod matches;
 pub mod organizations;
 pub mod session;
 pub mod solutions;
@@ -72,7 +79,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(solutions::update)),
         )
         .service(page("/solutions/{id}/status").route(web::post().to(solutions::set_status)))
-        .service(page("/organizations/{id}").route(web::get().to(organizations::show)));
+        .service(page("/organizations/{id}").route(web::get().to(organizations::show)))
+        .service(
+            page("/forgot-password")
+                .route(web::get().to(account::forgot_form))
+                .route(web::post().to(account::forgot)),
+        )
+        .service(page("/responses/{id}/decision").route(web::post().to(challenges::decide)))
+        .service(page("/fits").route(web::get().to(matches::fits)))
+        .service(page("/clusters").route(web::get().to(clusters::clusters)))
+        .service(page("/clusters/{id}/join").route(web::post().to(clusters::join)))
+        .service(
+            page("/curation")
+                .route(web::get().to(curation::queue))
+                .route(web::post().to(curation::decide)),
+        )
+        .service(page("/cluster/members").route(web::get().to(clusters::members)))
+        .service(page("/memberships/{id}/decision").route(web::post().to(clusters::decide)))
+        .service(page("/dashboard").route(web::get().to(dashboard::dashboard)));
 }
 
 /// A page resource whose unmatched methods answer with the HTML error page.
@@ -184,6 +208,12 @@ impl Layout {
         self.viewer
             .as_ref()
             .is_some_and(|v| v.kind == Some(OrgKind::Company))
+    }
+    /// Coordinators (platform admins belong to a cluster of their own).
+    pub fn is_coordinator(&self) -> bool {
+        self.viewer
+            .as_ref()
+            .is_some_and(|v| v.kind == Some(OrgKind::Cluster))
     }
 }
 

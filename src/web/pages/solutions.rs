@@ -4,14 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 
-use super::challenges::{paragraphs, MatchRow, StatusAction};
+use super::challenges::{paragraphs, StatusAction};
 use super::form::{parse_int, parse_number, split_list, Fields, Form, FormState};
+use super::matches::{open_challenges_for, MatchItem};
 use super::views::{self, Choice, Pager, SolutionCard};
 use super::{redirect, render, render_status, session::Flash, Layout, PageCtx, PageError};
-use crate::db::models::{Challenge, Match, Organization, Solution};
-use crate::db::schema::{challenges, matches, organizations};
+use crate::db::models::{Organization, Solution};
 use crate::domain::solution::{SolutionData, SolutionInput, SolutionStatus};
 use crate::domain::{json_list, OrgKind};
 use crate::error::{ApiError, FieldErrors};
@@ -203,23 +202,22 @@ pub struct ShowPage {
     s: SolutionView,
     is_owner: bool,
     actions: Vec<StatusAction>,
-    matches: Vec<MatchRow>,
+    matches: Vec<MatchItem>,
 }
 
 pub async fn show(ctx: PageCtx, id: web::Path<String>) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let auth = ctx.auth.clone();
+    let weights = ctx.state.matcher.challenges().weights();
     let (s, company, ranked) = ctx
         .state
         .db(move |conn| {
             let (s, company) = load_visible(conn, &id, auth.as_ref())?;
-            let owner = auth
-                .as_ref()
-                .is_some_and(|a| a.may_act_for(&s.organization_id));
-            let ranked = if owner {
-                fitting_challenges(conn, &s.id)?
-            } else {
-                Vec::new()
+            let ranked = match auth.as_ref() {
+                Some(a) if a.may_act_for(&s.organization_id) => {
+                    open_challenges_for(conn, a, &s.id, &weights)?
+                }
+                _ => Vec::new(),
             };
             Ok((s, company, ranked))
         })
@@ -240,35 +238,6 @@ pub async fn show(ctx: PageCtx, id: web::Path<String>) -> Result<HttpResponse, P
         is_owner,
         matches: ranked,
     })
-}
-
-/// The open challenges the matcher stored for a solution, best first.
-fn fitting_challenges(
-    conn: &mut crate::db::DbConn,
-    solution_id: &str,
-) -> QueryResult<Vec<MatchRow>> {
-    Ok(matches::table
-        .inner_join(challenges::table.inner_join(organizations::table))
-        .filter(matches::solution_id.eq(solution_id))
-        .filter(challenges::status.eq("open"))
-        .order((matches::rank.asc(), matches::score.desc()))
-        .select((
-            Match::as_select(),
-            Challenge::as_select(),
-            Organization::as_select(),
-        ))
-        .load::<(Match, Challenge, Organization)>(conn)?
-        .into_iter()
-        .map(|(m, c, o)| MatchRow {
-            rank: m.rank,
-            score: format!("{:.0}", m.score),
-            status: m.status,
-            other_id: c.id,
-            other_title: c.title,
-            other_lang: views::html_lang(&c.language),
-            org_name: o.name,
-        })
-        .collect())
 }
 
 #[derive(Template)]

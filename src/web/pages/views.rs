@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use crate::db::models::{Challenge, Organization, Solution};
 use crate::domain::challenge::{ChallengeStatus, Stage};
 use crate::domain::solution::SolutionStatus;
-use crate::domain::{json_list, Language, OrgKind, Sector};
+use crate::domain::{json_list, Language, MatchStatus, OrgKind, ResponseStatus, Sector};
 
 /// A sector code and its words.
 #[derive(Debug, Clone)]
@@ -86,6 +86,31 @@ pub fn solution_status_label(code: &str) -> &'static str {
         Some(SolutionStatus::Draft) => "Draft",
         Some(SolutionStatus::Published) => "Published",
         Some(SolutionStatus::Archived) => "Archived",
+        None => "Unknown",
+    }
+}
+
+/// A match's status as the people on either side read it.
+pub fn match_status_label(code: &str) -> &'static str {
+    match MatchStatus::parse(code) {
+        Some(MatchStatus::Suggested) => "Suggested",
+        Some(MatchStatus::Approved) => "Approved by a cluster",
+        Some(MatchStatus::Introduced) => "Introduced",
+        Some(MatchStatus::Dismissed) => "Dismissed",
+        Some(MatchStatus::Responded) => "Responded",
+        Some(MatchStatus::Shortlisted) => "Shortlisted",
+        Some(MatchStatus::Awarded) => "Awarded",
+        Some(MatchStatus::Declined) => "Declined",
+        None => "Unknown",
+    }
+}
+
+pub fn response_status_label(code: &str) -> &'static str {
+    match ResponseStatus::parse(code) {
+        Some(ResponseStatus::Submitted) => "Submitted",
+        Some(ResponseStatus::Shortlisted) => "Shortlisted",
+        Some(ResponseStatus::Declined) => "Declined",
+        Some(ResponseStatus::Awarded) => "Awarded",
         None => "Unknown",
     }
 }
