@@ -95,6 +95,8 @@ fn sector_words(codes: &[String]) -> Vec<&'static str> {
 fn field_label(field: &str) -> Option<&'static str> {
     match field {
         "title" => Some("Title"),
+        "text" => Some("Text"),
+        // explanations stored before the matcher reported title and text only
         "summary" => Some("Summary"),
         "description" => Some("Description"),
         _ => None,
