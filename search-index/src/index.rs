@@ -17,7 +17,7 @@ use tantivy::{
 
 use crate::cache::SegmentCaches;
 use crate::forward;
-use crate::lang::{resolve, Lang};
+use crate::lang::{resolve_texts, Lang};
 use crate::schema::{
     build_schema, check_schema, country, country_code, register_tokenizers, sector_mask, Fields,
     ANY_COUNTRY, ANY_COUNTRY_CODE, CLASS_CHALLENGE, CLASS_CHALLENGE_OPEN, CLASS_SOLUTION,
@@ -269,7 +269,7 @@ impl MatchIndex {
 
     fn solution_document(&self, doc: &SolutionDoc, key: &str) -> TantivyDocument {
         let f = &self.fields;
-        let lang = record_lang(
+        let lang = resolve_texts(
             doc.language.as_deref(),
             [&doc.title, &doc.summary, &doc.description],
         );
@@ -309,7 +309,7 @@ impl MatchIndex {
 
     fn challenge_document(&self, doc: &ChallengeDoc, key: &str) -> TantivyDocument {
         let f = &self.fields;
-        let lang = record_lang(
+        let lang = resolve_texts(
             doc.language.as_deref(),
             [&doc.title, &doc.summary, &doc.description],
         );
@@ -556,14 +556,6 @@ impl MatchIndex {
                 Ok(cache.forward(a.doc_id)?.id.to_string())
             })
             .collect()
-    }
-}
-
-/// The language a record is analysed in (detection looks at its text only when needed).
-fn record_lang(given: Option<&str>, texts: [&str; 3]) -> Lang {
-    match given.and_then(Lang::from_code) {
-        Some(l) => l,
-        None => resolve(None, &texts.join("\n")),
     }
 }
 

@@ -284,6 +284,15 @@ pub(crate) fn resolve(given: Option<&str>, text: &str) -> Lang {
         .unwrap_or(Lang::En)
 }
 
+/// [`resolve`] for a record's title, summary and description: the text is joined for
+/// detection only when no language is given.
+pub(crate) fn resolve_texts(given: Option<&str>, texts: [&str; 3]) -> Lang {
+    match given.and_then(Lang::from_code) {
+        Some(l) => l,
+        None => resolve(None, &texts.join("\n")),
+    }
+}
+
 /// Words of the thesaurus labels of one language: the dictionary compounds are split against.
 #[derive(Default)]
 pub(crate) struct Vocab {

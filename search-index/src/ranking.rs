@@ -36,7 +36,7 @@ use crate::explain::{
     summary, ConceptMatch, CountryFit, Explanation, FieldTerms, ScoreParts, SectorFit, TrlFit,
 };
 use crate::index::MatchIndex;
-use crate::lang::{resolve, Lang};
+use crate::lang::{resolve_texts, Lang};
 use crate::plan::{plan, Plan};
 use crate::schema::{
     country, country_code, country_from_code, sector_names, ANY_COUNTRY_CODE, CLASS_CHALLENGE_OPEN,
@@ -143,7 +143,7 @@ impl MatchIndex {
                 .and_then(country)
                 .map(|c| vec![country_code(&c), ANY_COUNTRY_CODE]),
         };
-        let lang = query_lang(
+        let lang = resolve_texts(
             ch.language.as_deref(),
             [&ch.title, &ch.summary, &ch.description],
         );
@@ -182,7 +182,7 @@ impl MatchIndex {
                 allowed
             }),
         };
-        let lang = query_lang(
+        let lang = resolve_texts(
             sol.language.as_deref(),
             [&sol.title, &sol.summary, &sol.description],
         );
@@ -249,14 +249,6 @@ impl MatchIndex {
                 }
             })
             .collect())
-    }
-}
-
-/// The language a query is analysed in (detection looks at its text only when needed).
-fn query_lang(given: Option<&str>, texts: [&str; 3]) -> Lang {
-    match given.and_then(Lang::from_code) {
-        Some(l) => l,
-        None => resolve(None, &texts.join("\n")),
     }
 }
 
