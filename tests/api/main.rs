@@ -1,6 +1,7 @@
 //! One integration test binary on the real application factory.
 
 mod account_mail;
+mod admin_pages;
 mod auth;
 mod challenges;
 mod crash;
@@ -19,3 +20,4 @@ mod responses;
 mod smtp;
 mod solutions;
 mod tooling;
+mod visitor;

@@ -520,21 +520,35 @@ async fn a_coordinator_accepts_a_company_introduces_its_match_and_both_emails_ar
         ],
     )
     .await;
-    let admin = s.platform_admin().await;
+    let admin_email = s.platform_admin().await;
     let (city_email, city_token) = s.register("city", "Helsinki", "FI").await;
     let (company_email, company_token) = s.register("company", "Fjordvarme AS", "NO").await;
     let (coordinator_email, coordinator_token) =
         s.register("cluster", "Nordic Heat Cluster", "NO").await;
     let cluster = org_id(&s, &coordinator_token).await;
+
+    // The platform admin verifies the new cluster on the admin page.
+    log_in(&b, &s, &admin_email).await;
+    click_link(&b, "Admin").await;
+    click_link(&b, "Clusters").await;
+    assert!(b.text("#verify").await.contains("Nordic Heat Cluster"));
+    b.press("Verify").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("Nordic Heat Cluster is verified"));
+    assert!(!b.text("#verify").await.contains("Nordic Heat Cluster"));
     let (status, body) = s
         .api(
-            "POST",
-            &format!("/api/v1/admin/organizations/{cluster}/verify"),
-            Some(&admin),
+            "GET",
+            &format!("/api/v1/organizations/{cluster}"),
+            None,
             None,
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!((status, &body["verified"]), (200, &json!(true)), "{body}");
+    b.press("Log out").await;
+
     let title = "Large heat pumps for district heating";
     let challenge = open_challenge(&s, &city_token, title).await;
     publish_solution(

@@ -9,7 +9,7 @@ use crate::db::models::Organization;
 use crate::db::schema::organizations;
 use crate::db::store;
 use crate::domain::organization::{OrganizationData, OrganizationInput};
-use crate::domain::{list_to_json, now};
+use crate::domain::{list_to_json, now, OrgKind};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::web::json::{merge_patch, JsonBody};
@@ -98,31 +98,63 @@ pub async fn verify(
     auth: Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_platform_admin()?;
     let id = id.into_inner();
     let out = state
-        .db(move |conn| {
-            let mut org = load(conn, &id)?;
-            conn.transaction(|conn| {
-                diesel::update(organizations::table.find(&id))
-                    .set((
-                        organizations::verified.eq(true),
-                        organizations::updated_at.eq(now()),
-                    ))
-                    .execute(conn)?;
-                store::audit(
-                    conn,
-                    "organization",
-                    &id,
-                    "verified",
-                    None,
-                    None,
-                    Some(&auth.user.id),
-                )
-            })?;
-            org.verified = true;
-            Ok(OrganizationOut::from(&org))
-        })
+        .db(move |conn| verify_organization(conn, &auth, &id))
         .await?;
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// Marks an organisation verified and records who did it (platform admins; the API and
+/// the admin page). Verifying a verified organisation changes nothing.
+pub fn verify_organization(
+    conn: &mut crate::db::DbConn,
+    auth: &Auth,
+    id: &str,
+) -> Result<OrganizationOut, ApiError> {
+    auth.require_platform_admin()?;
+    let mut org = load(conn, id)?;
+    if org.verified {
+        return Ok(OrganizationOut::from(&org));
+    }
+    conn.transaction(|conn| {
+        diesel::update(organizations::table.find(id))
+            .set((
+                organizations::verified.eq(true),
+                organizations::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        store::audit(
+            conn,
+            "organization",
+            id,
+            "verified",
+            None,
+            None,
+            Some(&auth.user.id),
+        )
+    })?;
+    org.verified = true;
+    Ok(OrganizationOut::from(&org))
+}
+
+/// Organisations not verified yet, oldest first (they have waited longest), optionally
+/// of one kind (platform admins).
+pub fn unverified_organizations(
+    conn: &mut crate::db::DbConn,
+    auth: &Auth,
+    kind: Option<OrgKind>,
+) -> Result<Vec<Organization>, ApiError> {
+    auth.require_platform_admin()?;
+    let mut q = organizations::table
+        .filter(organizations::verified.eq(false))
+        .into_boxed();
+    if let Some(kind) = kind {
+        q = q.filter(organizations::kind.eq(kind.as_str()));
+    }
+    Ok(
+        q.order((organizations::created_at.asc(), organizations::id.asc()))
+            .select(Organization::as_select())
+            .load(conn)?,
+    )
 }

@@ -81,23 +81,7 @@ pub async fn list(
     );
     let status = c.finish(status)?;
     let (rows, total) = state
-        .db(move |conn| {
-            let filtered = || {
-                let mut q = outbox::table.into_boxed();
-                if let Some(s) = status {
-                    q = q.filter(outbox::status.eq(s.as_str()));
-                }
-                q
-            };
-            let total = filtered().count().get_result::<i64>(conn)?;
-            let rows = filtered()
-                .order((outbox::created_at.desc(), outbox::id.asc()))
-                .limit(per_page)
-                .offset((page - 1) * per_page)
-                .select(OutboxRow::as_select())
-                .load::<OutboxRow>(conn)?;
-            Ok((rows, total))
-        })
+        .db(move |conn| outbox_page(conn, status, page, per_page))
         .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.into_iter().map(OutboxItemOut::from).collect(),
@@ -118,21 +102,55 @@ pub async fn retry(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_platform_admin()?;
     let id = id.into_inner();
-    state
-        .db(move |conn| {
-            let status = outbox::table
-                .find(&id)
-                .select(outbox::status)
-                .first::<String>(conn)
-                .optional()?
-                .ok_or_else(|| ApiError::not_found("outbox e-mail"))?;
-            if !retry_dead(conn, &id)? {
-                return Err(ApiError::conflict(format!(
-                    "only dead e-mails can be retried; this one is {status}"
-                )));
-            }
-            Ok(())
-        })
-        .await?;
+    state.db(move |conn| retry_email(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// One page of the outbox, newest first, and how many rows the filter matches.
+pub fn outbox_page(
+    conn: &mut crate::db::DbConn,
+    status: Option<OutboxStatus>,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<OutboxRow>, i64), ApiError> {
+    let filtered = || {
+        let mut q = outbox::table.into_boxed();
+        if let Some(s) = status {
+            q = q.filter(outbox::status.eq(s.as_str()));
+        }
+        q
+    };
+    let total = filtered().count().get_result::<i64>(conn)?;
+    let rows = filtered()
+        .order((outbox::created_at.desc(), outbox::id.asc()))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .select(OutboxRow::as_select())
+        .load::<OutboxRow>(conn)?;
+    Ok((rows, total))
+}
+
+/// How many e-mails the outbox holds in each status.
+pub fn outbox_counts(conn: &mut crate::db::DbConn) -> Result<Vec<(String, i64)>, ApiError> {
+    Ok(outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?)
+}
+
+/// Queues a dead e-mail again and returns its address (404 when there is none, 409 when
+/// it is not dead).
+pub fn retry_email(conn: &mut crate::db::DbConn, id: &str) -> Result<String, ApiError> {
+    let (status, to) = outbox::table
+        .find(id)
+        .select((outbox::status, outbox::to_address))
+        .first::<(String, String)>(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("outbox e-mail"))?;
+    if !retry_dead(conn, id)? {
+        return Err(ApiError::conflict(format!(
+            "only dead e-mails can be retried; this one is {status}"
+        )));
+    }
+    Ok(to)
 }

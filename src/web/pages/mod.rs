@@ -2,11 +2,13 @@
 //!
 //! Pages call the same functions as the JSON API (`web::api::*::create_challenge`,
 //! `edit_challenge`, `submit_response`, `decide_response`, `matches_of_challenge`,
-//! `curation_queue`, `decide_match`, `request_membership`, `curation_stats`, `log_in`, ...
+//! `curation_queue`, `decide_match`, `request_membership`, `curation_stats`,
+//! `verify_organization`, `retry_email`, `log_in`, ...
 //! and the list filters) and never the API over HTTP, so both share one set of rules. Every form post goes through `form::Form`,
 //! which refuses a missing or wrong CSRF token (403) before the handler runs.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod challenges;
 pub mod charts;
@@ -96,7 +98,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(page("/cluster/members").route(web::get().to(clusters::members)))
         .service(page("/memberships/{id}/decision").route(web::post().to(clusters::decide)))
-        .service(page("/dashboard").route(web::get().to(dashboard::dashboard)));
+        .service(page("/dashboard").route(web::get().to(dashboard::dashboard)))
+        .service(page("/admin").route(web::get().to(admin::index)))
+        .service(page("/admin/organizations/{id}/verify").route(web::post().to(admin::verify)))
+        .service(page("/admin/outbox/{id}/retry").route(web::post().to(admin::retry)));
 }
 
 /// A page resource whose unmatched methods answer with the HTML error page.
@@ -223,6 +228,7 @@ pub struct Viewer {
     pub org_id: String,
     pub org_name: String,
     pub kind: Option<OrgKind>,
+    pub is_admin: bool,
 }
 
 impl From<&Auth> for Viewer {
@@ -232,6 +238,7 @@ impl From<&Auth> for Viewer {
             org_id: a.org.id.clone(),
             org_name: a.org.name.clone(),
             kind: a.kind(),
+            is_admin: a.is_platform_admin(),
         }
     }
 }
