@@ -174,9 +174,7 @@ pub fn run_match_bench(n_solutions: usize, n_queries: usize) -> anyhow::Result<M
     std::fs::create_dir_all(&index_dir)?;
     let (index, _) = MatchIndex::open_or_create(&index_dir)?;
     let started = Instant::now();
-    for s in &solutions {
-        index.upsert_solution(s)?;
-    }
+    index.upsert_solutions(&solutions)?;
     index.commit("bench")?;
     let index_build_s = started.elapsed().as_secs_f64();
 

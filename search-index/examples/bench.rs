@@ -32,22 +32,7 @@ fn main() -> Result<(), search_index::Error> {
         if dir.is_some() {
             index.clear()?;
         }
-        // Analysis runs on the caller's threads: feed from two.
-        let half = corpus.solutions.len() / 2;
-        let (a, b) = corpus.solutions.split_at(half);
-        std::thread::scope(|s| -> Result<(), search_index::Error> {
-            let h = s.spawn(|| -> Result<(), search_index::Error> {
-                for d in a {
-                    index.upsert_solution(d)?;
-                }
-                Ok(())
-            });
-            for d in b {
-                index.upsert_solution(d)?;
-            }
-            h.join().map_err(|_| search_index::Error::Poisoned)??;
-            Ok(())
-        })?;
+        index.upsert_solutions(&corpus.solutions)?;
         index.commit("bench")?;
     }
     let build = t.elapsed().as_secs_f64();

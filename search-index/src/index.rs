@@ -72,6 +72,26 @@ fn writer_threads() -> usize {
         .unwrap_or(1)
 }
 
+/// Runs `f` over `docs` split across the writer's threads: analysis (language detection,
+/// stemming, concept extraction) runs on the caller's threads, so one feeder leaves the
+/// indexing threads waiting.
+fn feed_in_parallel<T: Sync>(docs: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
+    let threads = writer_threads();
+    if threads < 2 || docs.len() < 64 {
+        return docs.iter().try_for_each(&f);
+    }
+    let per = docs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = docs
+            .chunks(per)
+            .map(|chunk| scope.spawn(|| chunk.iter().try_for_each(&f)))
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| Error::Poisoned)?)
+    })
+}
+
 impl MatchIndex {
     fn from_index(index: Index, fields: Fields, watermark: Option<String>) -> Result<MatchIndex> {
         register_tokenizers(&index);
@@ -195,6 +215,17 @@ impl MatchIndex {
         w.delete_term(Term::from_field_text(self.fields.key, &key));
         w.add_document(tdoc)?;
         Ok(())
+    }
+
+    /// Adds or replaces many solutions, analysed on as many threads as the writer has
+    /// (visible after [`MatchIndex::commit`]): the bulk path of a rebuild.
+    pub fn upsert_solutions(&self, docs: &[SolutionDoc]) -> Result<()> {
+        feed_in_parallel(docs, |d| self.upsert_solution(d))
+    }
+
+    /// Adds or replaces many challenges, as [`MatchIndex::upsert_solutions`].
+    pub fn upsert_challenges(&self, docs: &[ChallengeDoc]) -> Result<()> {
+        feed_in_parallel(docs, |d| self.upsert_challenge(d))
     }
 
     /// Removes a solution (visible after [`MatchIndex::commit`]).

@@ -234,7 +234,8 @@ impl MatchIndex {
                 .total
                 .total_cmp(&a.parts.total)
                 .then(b.raw.total_cmp(&a.raw))
-                .then(a.c.addr.cmp(&b.c.addr))
+                // by id, not by address: a rebuilt index may hold the documents in another order
+                .then_with(|| a.c.id.cmp(&b.c.id))
         });
         scored.truncate(limit);
         let reader = Lang::from_code(reader_lang).unwrap_or(Lang::En);

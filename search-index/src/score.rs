@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tantivy::columnar::Column;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, Searcher, SegmentReader};
+use tantivy::{DocId, Searcher, SegmentReader};
 
 use crate::cache::SegmentCache;
 use crate::index::MatchIndex;
@@ -49,7 +49,6 @@ pub(crate) struct DocFacts {
 
 /// A document that passed the filters, with its coverages and what matched.
 pub(crate) struct Candidate {
-    pub(crate) addr: DocAddress,
     pub(crate) id: String,
     /// Text coverage of its language's list, 0..=1.
     pub(crate) text: f32,
@@ -276,7 +275,6 @@ pub(crate) fn candidates(
             ));
         }
         let Some((_, c, norms)) = &cols else { continue };
-        let addr = DocAddress::new(seg_ord, d);
         let fwd = segments
             .get(seg_ord as usize)
             .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
@@ -311,7 +309,6 @@ pub(crate) fn candidates(
             }
         }
         out.push(Candidate {
-            addr,
             id: fwd.id.to_string(),
             text: text.min(1.0),
             concepts: concepts.min(1.0),

@@ -177,10 +177,9 @@ impl Matcher {
                 .load(conn)?;
             let Some(last) = page.last() else { break };
             last_id = last.0.id.clone();
-            for (c, o) in &page {
-                self.challenges.upsert_challenge(&challenge_doc(c, o))?;
-                newest_challenge = newest_challenge.max(Some(c.updated_at));
-            }
+            let docs: Vec<_> = page.iter().map(|(c, o)| challenge_doc(c, o)).collect();
+            self.challenges.upsert_challenges(&docs)?;
+            newest_challenge = newest_challenge.max(page.iter().map(|(c, _)| c.updated_at).max());
             done += page.len() as u64;
             if let Some(p) = progress {
                 p(done, total);
@@ -196,10 +195,9 @@ impl Matcher {
                 .load(conn)?;
             let Some(last) = page.last() else { break };
             last_id = last.id.clone();
-            for s in &page {
-                self.solutions.upsert_solution(&solution_doc(s))?;
-                newest_solution = newest_solution.max(Some(s.updated_at));
-            }
+            let docs: Vec<_> = page.iter().map(solution_doc).collect();
+            self.solutions.upsert_solutions(&docs)?;
+            newest_solution = newest_solution.max(page.iter().map(|s| s.updated_at).max());
             done += page.len() as u64;
             if let Some(p) = progress {
                 p(done, total);
