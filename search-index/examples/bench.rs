@@ -1,7 +1,7 @@
 //! Build-and-match timing on the generated corpus.
 //! `cargo run --release --example bench -- [N_SOLUTIONS] [N_QUERIES] [INDEX_DIR]` (defaults
 //! 100000 2000, in memory). With `INDEX_DIR`, an index built there before is reused, so that
-//! a profiler sees the queries only.
+//! a profiler sees the queries only. `CM_WEIGHTS` (JSON) overrides ranking parameters.
 use std::time::Instant;
 
 use search_index::{bench_corpus, MatchIndex};
@@ -36,6 +36,10 @@ fn main() -> Result<(), search_index::Error> {
         index.commit("bench")?;
     }
     let build = t.elapsed().as_secs_f64();
+    // Tuning experiments: CM_WEIGHTS='{"candidates": 50}' overrides ranking parameters.
+    if let Ok(json) = std::env::var("CM_WEIGHTS") {
+        index.set_weights(serde_json::from_str(&json).expect("CM_WEIGHTS: RankWeights as JSON"));
+    }
     eprintln!("{} segments", index.num_segments());
     let mut lat = Vec::with_capacity(m);
     let mut hits = 0usize;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::form::Form;
 use super::views::{self, Pager};
-use super::{redirect, render, session::Flash, Layout, PageCtx, PageError};
+use super::{outcome, redirect, render, session::Flash, Layout, PageCtx, PageError};
 use crate::auth::Auth;
 use crate::domain::{Check, OrgKind};
 use crate::error::ApiError;
@@ -185,12 +185,10 @@ pub async fn retry(
     require_admin(&ctx)?;
     let id = id.into_inner();
     let retried = ctx.state.db(move |conn| retry_email(conn, &id)).await;
-    let flash = match retried {
-        Ok(to) => Flash::success(format!(
+    let flash = outcome(retried, |to| {
+        format!(
             "The e-mail to {to} is queued again: the outbox sends it with a fresh set of attempts."
-        )),
-        Err(ApiError::Conflict(message)) => Flash::error(super::capitalise(&message)),
-        Err(e) => return Err(e.into()),
-    };
+        )
+    })?;
     Ok(redirect(&back_to(fields.get("kind")), Some(flash), &ctx))
 }

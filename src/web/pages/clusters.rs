@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::form::Form;
 use super::views;
-use super::{redirect, render, session::Flash, Layout, PageCtx, PageError};
+use super::{outcome, redirect, render, Layout, PageCtx, PageError};
 use crate::domain::{MembershipStatus, OrgKind};
 use crate::error::ApiError;
 use crate::web::api::clusters::{
@@ -104,18 +104,16 @@ pub async fn decide(
         .state
         .db(move |conn| decide_membership(conn, &auth, &id, to))
         .await;
-    let flash = match decided {
-        Ok(m) if to == MembershipStatus::Accepted => Flash::success(format!(
+    let flash = outcome(decided, |m| match to {
+        MembershipStatus::Accepted => format!(
             "{} is a member now: its matches reach your curation queue.",
             m.company.name
-        )),
-        Ok(m) => Flash::success(format!(
+        ),
+        _ => format!(
             "The request of {} is refused. They can ask again later.",
             m.company.name
-        )),
-        Err(ApiError::Conflict(message)) => Flash::error(super::capitalise(&message)),
-        Err(e) => return Err(e.into()),
-    };
+        ),
+    })?;
     Ok(redirect("/cluster/members", Some(flash), &ctx))
 }
 
@@ -185,13 +183,11 @@ pub async fn join(
         .state
         .db(move |conn| request_membership(conn, &auth, &id))
         .await;
-    let flash = match asked {
-        Ok(m) => Flash::success(format!(
+    let flash = outcome(asked, |m| {
+        format!(
             "You asked to join {}. Its coordinators decide; the request shows here meanwhile.",
             m.cluster.name
-        )),
-        Err(ApiError::Conflict(message)) => Flash::error(super::capitalise(&message)),
-        Err(e) => return Err(e.into()),
-    };
+        )
+    })?;
     Ok(redirect("/clusters", Some(flash), &ctx))
 }

@@ -360,6 +360,19 @@ impl actix_web::ResponseError for PageError {
     }
 }
 
+/// The message after a form post: `ok`'s words for a success, the conflict's own words for
+/// a 409 (told on the next page, not as an error page); any other error stays an error.
+pub fn outcome<T>(
+    result: Result<T, ApiError>,
+    ok: impl FnOnce(T) -> String,
+) -> Result<Flash, PageError> {
+    match result {
+        Ok(done) => Ok(Flash::success(ok(done))),
+        Err(ApiError::Conflict(message)) => Ok(Flash::error(capitalise(&message))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
