@@ -29,7 +29,7 @@ pub(crate) const MAX_CONCEPTS: usize = 16;
 /// [`RankWeights::first_pass_postings`]. The others count for the candidates only (through
 /// their forward records). On small indexes the first pass reads every word.
 /// Translation candidates looked up per language, by their weight in the query.
-const TRANSLATION_LOOKUPS: usize = 64;
+const TRANSLATION_LOOKUPS: usize = 128;
 
 /// Term infos of one word in every segment (index = segment ordinal).
 pub(crate) type Infos = Arc<[Option<TermInfo>]>;

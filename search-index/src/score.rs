@@ -181,82 +181,97 @@ pub(crate) fn candidates(
     SCRATCH.with(|scratch| -> Result<()> {
         let mut guard = scratch.borrow_mut();
         let s = &mut *guard;
-        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let max_doc = seg.max_doc() as usize;
-            s.acc.clear();
-            s.acc.resize(max_doc, 0.0);
-            s.touched.clear();
-            let cols = Columns::open(seg)?;
-            let langs = &segments
-                .get(seg_ord)
-                .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
-                .langs;
-            let norms = seg.get_fieldnorms_reader(fields.all)?;
-            // 1. first pass: partial score = text points + concept points
-            for word in plan.words.iter().filter(|w| w.first_pass) {
-                let Some(info) = &word.infos[seg_ord] else {
-                    continue;
-                };
-                let shares = word.share.map(|x| x * w.text);
-                let (acc, touched) = (&mut s.acc, &mut s.touched);
-                for_each_posting(seg, fields.all, info, &mut s.block, |d, tf| {
-                    let share = shares[langs[d as usize] as usize];
-                    if share > 0.0 {
-                        let a = &mut acc[d as usize];
-                        if *a == 0.0 {
-                            touched.push(d);
-                        }
-                        *a += share * saturate(w, tf, plan.norm[norms.fieldnorm_id(d) as usize]);
-                    }
-                })?;
-            }
-            if plan.concept_total > 0.0 {
-                for c in plan.concepts.iter().filter(|c| c.first_pass) {
-                    let Some(info) = &c.infos[seg_ord] else {
+        let result = (|| -> Result<()> {
+            for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+                // The accumulator is all zeros between queries (only the touched entries are
+                // reset after use), so a query costs what it reads, not the segment's size.
+                let max_doc = seg.max_doc() as usize;
+                if s.acc.len() < max_doc {
+                    s.acc.resize(max_doc, 0.0);
+                }
+                s.touched.clear();
+                let cols = Columns::open(seg)?;
+                let langs = &segments
+                    .get(seg_ord)
+                    .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
+                    .langs;
+                let norms = seg.get_fieldnorms_reader(fields.all)?;
+                // 1. first pass: partial score = text points + concept points
+                for word in plan.words.iter().filter(|w| w.first_pass) {
+                    let Some(info) = &word.infos[seg_ord] else {
                         continue;
                     };
-                    let share = w.concepts * c.weight / plan.concept_total;
+                    let shares = word.share.map(|x| x * w.text);
                     let (acc, touched) = (&mut s.acc, &mut s.touched);
-                    for_each_posting(seg, fields.concepts, info, &mut s.block, |d, tf| {
-                        let a = &mut acc[d as usize];
-                        if *a == 0.0 {
-                            touched.push(d);
+                    for_each_posting(seg, fields.all, info, &mut s.block, |d, tf| {
+                        let share = shares[langs[d as usize] as usize];
+                        if share > 0.0 {
+                            let a = &mut acc[d as usize];
+                            if *a == 0.0 {
+                                touched.push(d);
+                            }
+                            *a +=
+                                share * saturate(w, tf, plan.norm[norms.fieldnorm_id(d) as usize]);
                         }
-                        let tf = tf as f32;
-                        *a += share * tf / (tf + K_CONCEPT);
                     })?;
                 }
-            }
-            // 2. candidates: best partial scores first, filters only for those
-            let mut ranked: Vec<(f32, DocId)> =
-                s.touched.iter().map(|&d| (s.acc[d as usize], d)).collect();
-            let alive = seg.alive_bitset();
-            let mut taken = 0;
-            let mut start = 0;
-            while taken < k && start < ranked.len() {
-                let chunk = (2 * k).max(64).min(ranked.len() - start);
-                let rest = &mut ranked[start..];
-                let by_score =
-                    |a: &(f32, DocId), b: &(f32, DocId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-                if chunk < rest.len() {
-                    rest.select_nth_unstable_by(chunk - 1, by_score);
-                }
-                let part = &mut rest[..chunk];
-                part.sort_unstable_by(by_score);
-                for &(p, d) in part.iter() {
-                    if taken == k {
-                        break;
+                if plan.concept_total > 0.0 {
+                    for c in plan.concepts.iter().filter(|c| c.first_pass) {
+                        let Some(info) = &c.infos[seg_ord] else {
+                            continue;
+                        };
+                        let share = w.concepts * c.weight / plan.concept_total;
+                        let (acc, touched) = (&mut s.acc, &mut s.touched);
+                        for_each_posting(seg, fields.concepts, info, &mut s.block, |d, tf| {
+                            let a = &mut acc[d as usize];
+                            if *a == 0.0 {
+                                touched.push(d);
+                            }
+                            let tf = tf as f32;
+                            *a += share * tf / (tf + K_CONCEPT);
+                        })?;
                     }
-                    if alive.is_some_and(|a| a.is_deleted(d)) || !cols.passes(filter, d) {
-                        continue;
-                    }
-                    chosen.push((p, seg_ord as u32, d));
-                    taken += 1;
                 }
-                start += chunk;
+                // 2. candidates: best partial scores first, filters only for those
+                let mut ranked: Vec<(f32, DocId)> = s
+                    .touched
+                    .iter()
+                    .map(|&d| (std::mem::take(&mut s.acc[d as usize]), d))
+                    .collect();
+                let alive = seg.alive_bitset();
+                let mut taken = 0;
+                let mut start = 0;
+                while taken < k && start < ranked.len() {
+                    let chunk = (2 * k).max(64).min(ranked.len() - start);
+                    let rest = &mut ranked[start..];
+                    let by_score = |a: &(f32, DocId), b: &(f32, DocId)| {
+                        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+                    };
+                    if chunk < rest.len() {
+                        rest.select_nth_unstable_by(chunk - 1, by_score);
+                    }
+                    let part = &mut rest[..chunk];
+                    part.sort_unstable_by(by_score);
+                    for &(p, d) in part.iter() {
+                        if taken == k {
+                            break;
+                        }
+                        if alive.is_some_and(|a| a.is_deleted(d)) || !cols.passes(filter, d) {
+                            continue;
+                        }
+                        chosen.push((p, seg_ord as u32, d));
+                        taken += 1;
+                    }
+                    start += chunk;
+                }
             }
+            Ok(())
+        })();
+        if result.is_err() {
+            // a failed pass may leave partial scores behind: start from zeros next time
+            s.acc.clear();
         }
-        Ok(())
+        result
     })?;
     // across segments, the best k partial scores
     chosen.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
