@@ -150,7 +150,8 @@ struct Cand<'w> {
 }
 
 fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize) {
-    list.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.text.cmp(b.text)));
+    // texts are distinct within a list: an unstable sort gives one order
+    list.sort_unstable_by(|a, b| b.weight.total_cmp(&a.weight).then(a.text.cmp(b.text)));
     list.truncate(max);
 }
 
@@ -263,11 +264,11 @@ pub(crate) fn plan(
             first_pass: false,
         });
     }
-    concepts.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.idx.cmp(&b.idx)));
+    concepts.sort_unstable_by(|a, b| b.weight.total_cmp(&a.weight).then(a.idx.cmp(&b.idx)));
     concepts.truncate(MAX_CONCEPTS);
 
     // Translations: the labels of the query's concepts in every other language.
-    all_concepts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all_concepts.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     all_concepts.truncate(MAX_CONCEPTS * 2);
     let mut translated: Vec<&'static str> = Vec::new();
     for target in Lang::ALL {
@@ -311,7 +312,7 @@ pub(crate) fn plan(
         }
         // Look up the words that weigh most in the query (a word's idf can only lower it).
         let mut etf: Vec<(&str, (f32, Surface))> = etf.into_iter().collect();
-        etf.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        etf.sort_unstable_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(b.0)));
         etf.truncate(TRANSLATION_LOOKUPS.max(w.max_translated));
         let list = &mut lists[target.idx()];
         for (text, (q, surface)) in etf {
@@ -384,9 +385,15 @@ pub(crate) fn plan(
                 .sum::<u64>()
         })
         .sum();
-    offers.sort_by(|a, b| {
+    let order = |o: &Offer| match o {
+        Offer::Word(k) => (0, *k),
+        Offer::Concept(k) => (1, *k),
+    };
+    offers.sort_unstable_by(|a, b| {
         let (x, y) = (a.0 / (a.1 as f32 + 16.0), b.0 / (b.1 as f32 + 16.0));
-        y.total_cmp(&x).then(a.1.cmp(&b.1))
+        y.total_cmp(&x)
+            .then(a.1.cmp(&b.1))
+            .then(order(&a.2).cmp(&order(&b.2)))
     });
     for (_, df, offer) in offers {
         let taken = match offer {

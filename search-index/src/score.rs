@@ -11,6 +11,7 @@
 //!    text), and its concepts: its exact coverage, and the explanation of the same numbers.
 
 use std::cell::RefCell;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::columnar::Column;
@@ -68,6 +69,8 @@ struct Scratch {
     /// partial score per document of the segment (0 = not touched)
     acc: Vec<f32>,
     touched: Vec<DocId>,
+    /// [`rank_key`]s of the touched documents
+    keys: Vec<u64>,
     block: Option<BlockSegmentPostings>,
 }
 
@@ -165,6 +168,18 @@ fn saturate(w: &RankWeights, tf: u32, norm: f32) -> f32 {
     x / (w.k1 + x)
 }
 
+/// A partial score and a document as one number that orders by score, then by document
+/// (lower first); partial scores are positive, so their bits order as they do.
+#[inline]
+fn rank_key(p: f32, d: DocId) -> u64 {
+    (u64::from(p.max(0.0).to_bits()) << 32) | u64::from(u32::MAX - d)
+}
+
+#[inline]
+fn from_rank_key(key: u64) -> (f32, DocId) {
+    (f32::from_bits((key >> 32) as u32), u32::MAX - key as u32)
+}
+
 /// The `k` best candidates that pass `filter`, with their exact coverages.
 pub(crate) fn candidates(
     index: &MatchIndex,
@@ -232,38 +247,30 @@ pub(crate) fn candidates(
                         })?;
                     }
                 }
-                // 2. candidates: best partial scores first, filters only for those
-                let mut ranked: Vec<(f32, DocId)> = s
-                    .touched
-                    .iter()
-                    .map(|&d| (std::mem::take(&mut s.acc[d as usize]), d))
-                    .collect();
+                // 2. candidates: best partial scores first, filters only for those. A heap
+                // (built in linear time) gives them in order, as many as the filters need.
+                let mut heap = BinaryHeap::from({
+                    let mut keys = std::mem::take(&mut s.keys);
+                    keys.clear();
+                    keys.extend(
+                        s.touched
+                            .iter()
+                            .map(|&d| rank_key(std::mem::take(&mut s.acc[d as usize]), d)),
+                    );
+                    keys
+                });
                 let alive = seg.alive_bitset();
                 let mut taken = 0;
-                let mut start = 0;
-                while taken < k && start < ranked.len() {
-                    let chunk = (2 * k).max(64).min(ranked.len() - start);
-                    let rest = &mut ranked[start..];
-                    let by_score = |a: &(f32, DocId), b: &(f32, DocId)| {
-                        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-                    };
-                    if chunk < rest.len() {
-                        rest.select_nth_unstable_by(chunk - 1, by_score);
+                while taken < k {
+                    let Some(key) = heap.pop() else { break };
+                    let (p, d) = from_rank_key(key);
+                    if alive.is_some_and(|a| a.is_deleted(d)) || !cols.passes(filter, d) {
+                        continue;
                     }
-                    let part = &mut rest[..chunk];
-                    part.sort_unstable_by(by_score);
-                    for &(p, d) in part.iter() {
-                        if taken == k {
-                            break;
-                        }
-                        if alive.is_some_and(|a| a.is_deleted(d)) || !cols.passes(filter, d) {
-                            continue;
-                        }
-                        chosen.push((p, seg_ord as u32, d));
-                        taken += 1;
-                    }
-                    start += chunk;
+                    chosen.push((p, seg_ord as u32, d));
+                    taken += 1;
                 }
+                s.keys = heap.into_vec();
             }
             Ok(())
         })();
@@ -334,4 +341,26 @@ pub(crate) fn candidates(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{from_rank_key, rank_key};
+
+    #[test]
+    fn rank_keys_order_by_score_then_lower_document() {
+        let mut keys = vec![
+            rank_key(0.5, 7),
+            rank_key(2.0, 9),
+            rank_key(0.5, 3),
+            rank_key(1e-6, 0),
+            rank_key(2.0, 1),
+        ];
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let order: Vec<(f32, u32)> = keys.into_iter().map(from_rank_key).collect();
+        assert_eq!(
+            order,
+            vec![(2.0, 1), (2.0, 9), (0.5, 3), (0.5, 7), (1e-6, 0)]
+        );
+    }
 }
