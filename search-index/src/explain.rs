@@ -123,50 +123,62 @@ impl ScoreParts {
     }
 }
 
-fn quoted(list: &[String], max: usize) -> String {
-    let items: Vec<String> = list.iter().take(max).map(|s| format!("\"{s}\"")).collect();
-    items.join(", ")
+/// Appends `"a", "b", "c"` (the first `max` of `list`) to `out`.
+fn push_quoted<'a>(out: &mut String, list: impl IntoIterator<Item = &'a str>, max: usize) {
+    for (i, item) in list.into_iter().take(max).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(item);
+        out.push('"');
+    }
 }
 
 /// The human sentence of an explanation.
 pub(crate) fn summary(e: &Explanation) -> String {
+    use std::fmt::Write;
     let strength = match e.parts.total {
         t if t >= 60.0 => "Strong fit",
         t if t >= 40.0 => "Good fit",
         t if t >= 25.0 => "Possible fit",
         _ => "Weak fit",
     };
-    let mut s = format!("{strength} ({:.0}/100).", e.parts.total);
+    let mut s = String::with_capacity(256);
+    let _ = write!(s, "{strength} ({:.0}/100).", e.parts.total);
     if !e.concepts.is_empty() {
-        let labels: Vec<String> = e.concepts.iter().map(|c| c.label.clone()).collect();
-        s.push_str(&format!(" Both are about {}.", quoted(&labels, 4)));
+        s.push_str(" Both are about ");
+        push_quoted(&mut s, e.concepts.iter().map(|c| c.label.as_str()), 4);
+        s.push('.');
     }
-    let mut words: Vec<String> = Vec::new();
+    let mut words: Vec<&str> = Vec::new();
     for f in &e.terms {
         for t in &f.terms {
-            if !words.contains(t) {
-                words.push(t.clone());
+            if !words.contains(&t.as_str()) {
+                words.push(t);
             }
         }
     }
     if !words.is_empty() {
-        if e.translated {
-            s.push_str(&format!(
-                " In its own language it mentions {}.",
-                quoted(&words, 5)
-            ));
+        s.push_str(if e.translated {
+            " In its own language it mentions "
         } else {
-            s.push_str(&format!(" Shared words: {}.", quoted(&words, 5)));
-        }
+            " Shared words: "
+        });
+        push_quoted(&mut s, words, 5);
+        s.push('.');
     }
     if !e.sectors.shared.is_empty() {
-        s.push_str(&format!(" Same sector: {}.", e.sectors.shared.join(", ")));
+        s.push_str(" Same sector: ");
+        s.push_str(&e.sectors.shared.join(", "));
+        s.push('.');
     }
-    if !e.trl.note.is_empty() {
-        s.push_str(&format!(" {}.", e.trl.note));
-    }
-    if !e.country.note.is_empty() {
-        s.push_str(&format!(" {}.", e.country.note));
+    for note in [&e.trl.note, &e.country.note] {
+        if !note.is_empty() {
+            s.push(' ');
+            s.push_str(note);
+            s.push('.');
+        }
     }
     s
 }
