@@ -149,10 +149,20 @@ struct Cand<'w> {
     weight: f32,
 }
 
+/// The `max` heaviest of `list`, heaviest first (texts are distinct within a list, so the
+/// order is total and the unstable selection and sort give one result).
 fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize) {
-    // texts are distinct within a list: an unstable sort gives one order
-    list.sort_unstable_by(|a, b| b.weight.total_cmp(&a.weight).then(a.text.cmp(b.text)));
-    list.truncate(max);
+    let by_weight =
+        |a: &Cand<'_>, b: &Cand<'_>| b.weight.total_cmp(&a.weight).then(a.text.cmp(b.text));
+    if max == 0 {
+        list.clear();
+        return;
+    }
+    if list.len() > max {
+        list.select_nth_unstable_by(max - 1, by_weight);
+        list.truncate(max);
+    }
+    list.sort_unstable_by(by_weight);
 }
 
 /// A word of the query: its weight in the query and its surface.
@@ -312,8 +322,14 @@ pub(crate) fn plan(
         }
         // Look up the words that weigh most in the query (a word's idf can only lower it).
         let mut etf: Vec<(&str, (f32, Surface))> = etf.into_iter().collect();
-        etf.sort_unstable_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(b.0)));
-        etf.truncate(TRANSLATION_LOOKUPS.max(w.max_translated));
+        // (the list is sorted after the look-ups: only which words, not their order, counts here)
+        let lookups = TRANSLATION_LOOKUPS.max(w.max_translated);
+        if etf.len() > lookups {
+            etf.select_nth_unstable_by(lookups - 1, |a, b| {
+                b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(b.0))
+            });
+            etf.truncate(lookups);
+        }
         let list = &mut lists[target.idx()];
         for (text, (q, surface)) in etf {
             let (df, _) = words.get(text)?;
