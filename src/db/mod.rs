@@ -40,6 +40,49 @@ impl Backend {
     }
 }
 
+/// A transaction that will write. On SQLite it begins `IMMEDIATE`: a deferred transaction
+/// that reads first cannot become a writer once another connection has committed (SQLite
+/// answers "database is locked" at once, without waiting), so a request would fail while
+/// the outbox worker or the matcher writes. PostgreSQL needs nothing special.
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::Connection;
+    let DbConn::Sqlite(c) = conn else {
+        return conn.transaction(f);
+    };
+    if AnsiTransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()?
+        .is_some()
+    {
+        // already inside one: a savepoint, as `transaction` would do
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConn::Sqlite(c) = conn else {
+        unreachable!("the connection stays SQLite");
+    };
+    match result {
+        Ok(value) => {
+            if let Err(e) = AnsiTransactionManager::commit_transaction(c) {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
+}
+
 /// SQLite needs its pragmas on every connection; foreign keys are off by default there.
 #[derive(Debug)]
 struct SqlitePragmas;
@@ -101,5 +144,47 @@ pub fn backend(conn: &DbConn) -> Backend {
     match conn {
         DbConn::Pg(_) => Backend::Postgres,
         DbConn::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::Connection;
+
+    fn open(path: &std::path::Path, busy_ms: u32) -> DbConn {
+        let mut c = DbConn::establish(path.to_str().expect("path")).expect("open");
+        c.batch_execute(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {busy_ms};"
+        ))
+        .expect("pragmas");
+        c
+    }
+
+    /// A write transaction that reads first must not fail because another connection
+    /// committed in between: it holds the write lock from its start, the other one waits.
+    #[test]
+    fn a_write_transaction_holds_the_write_lock_from_its_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let mut a = open(&path, 10_000);
+        a.batch_execute("CREATE TABLE t (n INTEGER)")
+            .expect("create");
+        let mut b = open(&path, 50);
+        let mut other_write = None;
+        write_tx(&mut a, |a| -> diesel::QueryResult<()> {
+            a.batch_execute("SELECT count(*) FROM t")?;
+            // the other connection cannot commit a write meanwhile...
+            other_write = Some(b.batch_execute("INSERT INTO t VALUES (2)"));
+            // ...so this one's write cannot find its snapshot stale
+            a.batch_execute("INSERT INTO t VALUES (1)")
+        })
+        .expect("the write transaction commits");
+        assert!(
+            other_write.expect("tried").is_err(),
+            "the other connection waited for the lock and gave up"
+        );
+        b.batch_execute("INSERT INTO t VALUES (3)")
+            .expect("free again after the commit");
     }
 }

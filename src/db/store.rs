@@ -82,7 +82,7 @@ pub fn insert_challenge(
     actor: Option<&str>,
 ) -> QueryResult<Challenge> {
     let row = challenge_row(data, organization_id, actor, None);
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         diesel::insert_into(challenges::table)
             .values(&row)
             .execute(conn)?;
@@ -106,7 +106,7 @@ pub fn update_challenge(
     actor: Option<&str>,
 ) -> QueryResult<Challenge> {
     let row = challenge_row(data, &existing.organization_id, actor, Some(existing));
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         diesel::update(challenges::table.find(&row.id))
             .set(&row)
             .execute(conn)?;
@@ -170,7 +170,7 @@ pub fn insert_solution(
     actor: Option<&str>,
 ) -> QueryResult<Solution> {
     let row = solution_row(data, organization_id, actor, None);
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         diesel::insert_into(solutions::table)
             .values(&row)
             .execute(conn)?;
@@ -194,7 +194,7 @@ pub fn update_solution(
     actor: Option<&str>,
 ) -> QueryResult<Solution> {
     let row = solution_row(data, &existing.organization_id, actor, Some(existing));
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         diesel::update(solutions::table.find(&row.id))
             .set(&row)
             .execute(conn)?;

@@ -68,7 +68,7 @@ pub fn transition(
     to: MatchStatus,
     actor: Option<&str>,
 ) -> Result<Match, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let mut m = load(conn, match_id)?;
         let from = MatchStatus::parse(&m.status).unwrap_or(MatchStatus::Suggested);
         if !from.can_move_to(to) {

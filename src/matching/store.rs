@@ -104,7 +104,7 @@ pub fn store_challenge_matches(
     hits: &[Hit],
     auto_introduce_at: Option<f32>,
 ) -> Result<(), ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         // Only solutions that still exist: the index may briefly hold a deleted one.
         let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
         let existing: HashSet<String> = solutions::table
@@ -138,7 +138,7 @@ pub fn store_solution_matches(
     hits: &[Hit],
     auto_introduce_at: Option<f32>,
 ) -> Result<(), ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
         let existing: HashSet<String> = challenges::table
             .filter(challenges::id.eq_any(&ids))

@@ -179,7 +179,7 @@ pub async fn unsubscribe(
             if let Subscriber::User(user) = subscriber(conn, &subject)? {
                 let off = NotificationMode::Off.as_str();
                 if user.notification_mode != off {
-                    conn.transaction(|conn| {
+                    crate::db::write_tx(conn, |conn| {
                         diesel::update(users::table.find(&user.id))
                             .set((
                                 users::notification_mode.eq(off),

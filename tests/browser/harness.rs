@@ -160,6 +160,13 @@ impl Server {
         let response = request.send().await.expect("api call");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
+        if status >= 500 {
+            // the server's own account of it, for the failure message
+            eprintln!(
+                "{method} {path} answered {status}; server log:\n{}",
+                std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+            );
+        }
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 

@@ -89,7 +89,7 @@ pub async fn check_new_password(
 
 /// Uses the reset token (once), sets the password and ends every session of the user.
 pub fn reset_password(conn: &mut DbConn, new: &NewPassword) -> Result<(), ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let at = now();
         let used = diesel::update(
             password_resets::table
@@ -233,7 +233,7 @@ pub async fn ask_for_password_reset(
     let links = state.links.clone();
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_tx(conn, |conn| {
                 let user = users::table
                     .filter(users::email.eq(&email))
                     .filter(users::disabled.eq(false))

@@ -92,7 +92,7 @@ pub fn create_account(
     reg: &Registration,
     password_hash: String,
 ) -> Result<(User, Organization), ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let taken = users::table
             .filter(users::email.eq(&reg.email))
             .count()
@@ -176,7 +176,7 @@ pub async fn register_account(
     let (user, org, issued) = state
         .db(move |conn| {
             // The verification e-mail exists exactly when the account does.
-            conn.transaction(|conn| {
+            crate::db::write_tx(conn, |conn| {
                 let (user, org) = create_account(conn, &reg, hash)?;
                 crate::mail::notify::queue_verification(conn, &links, &user)?;
                 let issued = start_session(conn, &secret, ttl, &user.id)?;

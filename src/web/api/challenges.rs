@@ -389,7 +389,7 @@ pub async fn delete(
                     "only drafts can be deleted; close the challenge instead",
                 ));
             }
-            conn.transaction(|conn| {
+            crate::db::write_tx(conn, |conn| {
                 diesel::delete(responses::table.filter(responses::challenge_id.eq(&id)))
                     .execute(conn)?;
                 diesel::delete(challenges::table.find(&id)).execute(conn)?;

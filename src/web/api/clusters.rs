@@ -109,7 +109,7 @@ pub fn request_membership(
     if cluster.kind != "cluster" || cluster.name == crate::cli::PLATFORM_ORG {
         return Err(ApiError::not_found("cluster"));
     }
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let existing: Option<ClusterMembership> = cluster_memberships::table
             .filter(cluster_memberships::cluster_id.eq(&cluster.id))
             .filter(cluster_memberships::company_id.eq(&auth.org.id))
@@ -277,7 +277,7 @@ pub fn decide_membership(
             m.status
         )));
     }
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         m.status = to.as_str().into();
         m.decided_at = Some(now());
         m.decided_by = Some(auth.user.id.clone());

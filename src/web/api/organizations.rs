@@ -117,7 +117,7 @@ pub fn verify_organization(
     if org.verified {
         return Ok(OrganizationOut::from(&org));
     }
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         diesel::update(organizations::table.find(id))
             .set((
                 organizations::verified.eq(true),

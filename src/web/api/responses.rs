@@ -136,7 +136,7 @@ pub fn submit_response(
         created_at: at,
         updated_at: at,
     };
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let exists = responses::table
             .filter(responses::challenge_id.eq(&challenge.id))
             .filter(responses::solution_id.eq(&solution.id))
@@ -237,7 +237,7 @@ pub fn decide_response(
     id: &str,
     to: ResponseStatus,
 ) -> Result<ResponseOut, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let (response, challenge) = responses::table
             .inner_join(challenges::table)
             .filter(responses::id.eq(id))

@@ -392,7 +392,7 @@ pub async fn delete(
                     "only unused drafts can be deleted; archive the solution instead",
                 ));
             }
-            conn.transaction(|conn| {
+            crate::db::write_tx(conn, |conn| {
                 diesel::delete(solutions::table.find(&id)).execute(conn)?;
                 store::audit(
                     conn,
