@@ -23,11 +23,6 @@ use crate::Result;
 
 /// Most specific concepts of a query kept for scoring.
 pub(crate) const MAX_CONCEPTS: usize = 16;
-/// The most telling word of each list always takes part in the first pass over the
-/// postings (which finds the candidates); further words and concepts join it, those that
-/// bring most points first, while the postings it reads stay within
-/// [`RankWeights::first_pass_postings`]. The others count for the candidates only (through
-/// their forward records). On small indexes the first pass reads every word.
 /// Translation candidates looked up per language, by their weight in the query.
 const TRANSLATION_LOOKUPS: usize = 128;
 
@@ -43,7 +38,12 @@ pub(crate) struct Word {
     pub(crate) share: [f32; 7],
     /// Position in `lists[L]` (`u32::MAX` = not in it).
     pub(crate) listed: [u32; 7],
-    /// Its postings are read in the first pass (see [`FIRST_PASS_POSTINGS`]).
+    /// Its postings are read in the first pass over the postings, which finds the
+    /// candidates. The most telling word of each list always is; further words and
+    /// concepts join it, those that bring most points per posting first, while the
+    /// postings read stay within [`RankWeights::first_pass_postings`]. The others count
+    /// for the candidates only (through their forward records). On small indexes the
+    /// first pass reads every word.
     pub(crate) first_pass: bool,
 }
 

@@ -67,10 +67,7 @@ async fn unknown_pages_are_friendly_html_and_the_api_keeps_its_error_shape() {
 async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let city = app.register("city", "Aarhus", "DK").await;
-    let mut visitor = Visitor::new(&app);
-    visitor
-        .cookies
-        .insert("cm_session".into(), city.token.clone());
+    let mut visitor = Visitor::logged_in(&app, &city.token);
     let form = visitor.get("/challenges/new").await;
     assert_eq!(form.status, StatusCode::OK);
     let good = csrf_of(&form);
@@ -112,10 +109,7 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
 async fn invalid_input_is_shown_next_to_its_field_and_kept() {
     let app = spawn_app().await;
     let city = app.register("city", "Oslo", "NO").await;
-    let mut visitor = Visitor::new(&app);
-    visitor
-        .cookies
-        .insert("cm_session".into(), city.token.clone());
+    let mut visitor = Visitor::logged_in(&app, &city.token);
     let token = csrf_of(&visitor.get("/challenges/new").await);
     let page = visitor
         .post(
@@ -239,10 +233,7 @@ async fn pages_refuse_the_wrong_kind_of_organisation() {
     let company = app.register("company", "Fjord Heat", "NO").await;
     let city = app.register("city", "Bergen", "NO").await;
     let id = app.create_challenge(&city, serde_json::json!({})).await;
-    let mut visitor = Visitor::new(&app);
-    visitor
-        .cookies
-        .insert("cm_session".into(), company.token.clone());
+    let mut visitor = Visitor::logged_in(&app, &company.token);
     let page = visitor.get("/challenges/new").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.content_type.starts_with("text/html"));
@@ -381,9 +372,7 @@ impl Curation {
     }
 
     fn visitor(&self, who: &Account) -> Visitor<'_> {
-        let mut v = Visitor::new(&self.app);
-        v.cookies.insert("cm_session".into(), who.token.clone());
-        v
+        Visitor::logged_in(&self.app, &who.token)
     }
 }
 
@@ -717,10 +706,7 @@ async fn companies_ask_to_join_and_coordinators_accept_on_the_pages() {
     let company = app.register("company", "Vind ApS", "DK").await;
     let coordinator = app.register("cluster", "Wind Cluster", "DK").await;
     verify_org(&app, &coordinator.org_id).await;
-    let mut visitor = Visitor::new(&app);
-    visitor
-        .cookies
-        .insert("cm_session".into(), company.token.clone());
+    let mut visitor = Visitor::logged_in(&app, &company.token);
     let page = visitor.get("/clusters").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Wind Cluster"));
@@ -739,10 +725,7 @@ async fn companies_ask_to_join_and_coordinators_accept_on_the_pages() {
         .body
         .contains("membership is pending already"));
 
-    let mut coordinator_visitor = Visitor::new(&app);
-    coordinator_visitor
-        .cookies
-        .insert("cm_session".into(), coordinator.token.clone());
+    let mut coordinator_visitor = Visitor::logged_in(&app, &coordinator.token);
     let members = coordinator_visitor.get("/cluster/members").await;
     assert!(members.body.contains("Vind ApS"));
     let (_, list) = app

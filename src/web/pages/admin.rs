@@ -17,13 +17,11 @@ use crate::web::api::organizations::{unverified_organizations, verify_organizati
 use crate::web::api::outbox::{outbox_counts, outbox_page, retry_email};
 use crate::web::api::paging;
 
-const DEAD_PER_PAGE: i64 = 20;
-
 #[derive(Debug, Default, Deserialize)]
 pub struct AdminParams {
     /// city, company or cluster: only organisations of this kind wait in the list.
     pub kind: Option<String>,
-    /// The page of dead e-mails.
+    /// The page of dead e-mails (the listings' usual page size).
     pub page: Option<String>,
 }
 
@@ -80,7 +78,7 @@ pub async fn index(
 ) -> Result<HttpResponse, PageError> {
     let auth = require_admin(&ctx)?;
     let p = params.into_inner();
-    let (page, per_page) = paging(p.page.as_deref(), Some(&DEAD_PER_PAGE.to_string()))?;
+    let (page, per_page) = paging(p.page.as_deref(), None)?;
     let mut check = Check::new();
     let kind = check.code(
         "kind",
