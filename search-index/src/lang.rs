@@ -298,6 +298,100 @@ pub(crate) fn resolve_texts(given: Option<&str>, texts: [&str; 3]) -> Lang {
 pub(crate) struct Vocab {
     pub(crate) surface: HashSet<String>,
     pub(crate) stems: HashSet<String>,
+    /// Base forms of the team's dictionary (a subset of `surface`).
+    pub(crate) base: HashSet<String>,
+    /// Finnish only: beginnings of the vocabulary words (each word less up to three last
+    /// letters) -> (letters dropped, word), for [`Vocab::lemma`]; `of_base` for the base
+    /// forms only.
+    of_all: HashMap<String, (usize, String)>,
+    of_base: HashMap<String, (usize, String)>,
+}
+
+/// Letters an inflected Finnish word may add after the part it shares with its base form.
+const MAX_FI_ENDING: usize = 6;
+
+impl Vocab {
+    /// Prepares [`Vocab::lemma`] once every word is in (Finnish only).
+    pub(crate) fn finish(&mut self, lang: Lang) {
+        if lang != Lang::Fi {
+            return;
+        }
+        for v in &self.surface {
+            let chars: Vec<(usize, char)> = v.char_indices().collect();
+            let n = chars.len();
+            for dropped in 0..=3usize {
+                if n < 6 || n - dropped < 5 {
+                    break;
+                }
+                let end = chars.get(n - dropped).map_or(v.len(), |c| c.0);
+                let maps = if self.base.contains(v) {
+                    vec![&mut self.of_all, &mut self.of_base]
+                } else {
+                    vec![&mut self.of_all]
+                };
+                for m in maps {
+                    let e = m
+                        .entry(v[..end].to_string())
+                        .or_insert((dropped, v.clone()));
+                    if (dropped, v.len(), v.as_str()) < (e.0, e.1.len(), e.1.as_str()) {
+                        *e = (dropped, v.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The base form of an inflected Finnish word, by shared beginning: Finnish inflection
+    /// changes the end of the base form and adds an ending ("katuvalaistus" ->
+    /// "katuvalaistuksen", "joukkoliikenne" -> "joukkoliikenteen"), which Snowball stemming
+    /// does not undo. Among the vocabulary words whose beginning (less up to three letters)
+    /// the word starts with, followed by at most an ending, the one with the fewest letters
+    /// changed wins. A word of the vocabulary (the thesaurus labels hold inflected forms
+    /// too) maps only to a base form of the dictionary. `None`: the word is its own base.
+    pub(crate) fn lemma(&self, word: &str) -> Option<&str> {
+        if self.of_all.is_empty() {
+            return None;
+        }
+        if self.surface.contains(word) {
+            return Self::closest(&self.of_base, word);
+        }
+        let found = Self::closest(&self.of_all, word)?;
+        if self.base.contains(found) {
+            return Some(found);
+        }
+        Self::closest(&self.of_base, found).or(Some(found))
+    }
+
+    fn closest<'a>(map: &'a HashMap<String, (usize, String)>, word: &str) -> Option<&'a str> {
+        let n = word.chars().count();
+        // a form is at most five letters longer than its base, and the base at least 60%
+        // of it: "energiaverkko" is a compound of "energia", not a form of it
+        let fits = |v: &str| {
+            let m = v.chars().count();
+            m + 5 >= n && m * 5 >= n * 3
+        };
+        let mut best: Option<(usize, &str)> = None;
+        let ends = word
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(word.len()))
+            .enumerate()
+            .skip(5);
+        for (len, end) in ends {
+            let rest = n - len;
+            if rest > MAX_FI_ENDING {
+                continue;
+            }
+            let Some((dropped, v)) = map.get(&word[..end]) else {
+                continue;
+            };
+            let cost = dropped + rest;
+            if v != word && fits(v) && best.is_none_or(|b| cost <= b.0) {
+                best = Some((cost, v));
+            }
+        }
+        best.map(|b| b.1)
+    }
 }
 
 /// One analysed word: its stem, and the stems of its parts when it is a compound.
@@ -417,10 +511,19 @@ pub(crate) fn analyze_word(lang: Lang, word: &str, vocab: &Vocab) -> Rc<WordPart
     if let Some(hit) = WORD_CACHE.with(|c| c.borrow()[lang.idx()].get(word).cloned()) {
         return hit;
     }
-    let whole = stem(lang, word);
-    let known = vocab.surface.contains(word) || vocab.stems.contains(&whole);
+    let mut whole = stem(lang, word);
+    let mut known = vocab.surface.contains(word) || vocab.stems.contains(&whole);
+    // an inflected form (also of a label word that is itself inflected) counts as its base
+    if let Some(base) = vocab.lemma(word) {
+        whole = stem(lang, base);
+        known = true;
+    }
     let parts = split_compound(lang, word, vocab)
-        .map(|ps| ps.iter().map(|p| stem(lang, p)).collect())
+        .map(|ps| {
+            ps.iter()
+                .map(|p| stem(lang, vocab.lemma(p).unwrap_or(p)))
+                .collect()
+        })
         .unwrap_or_default();
     let wp = Rc::new(WordParts {
         whole,
@@ -464,7 +567,9 @@ fn split_compound(lang: Lang, word: &str, vocab: &Vocab) -> Option<Vec<String>> 
             }
             let s = &word[bounds[i]..bounds[j]];
             let ok = if j == n {
-                vocab.surface.contains(s) || vocab.stems.contains(&stem(lang, s))
+                vocab.surface.contains(s)
+                    || vocab.stems.contains(&stem(lang, s))
+                    || vocab.lemma(s).is_some()
             } else {
                 vocab.surface.contains(s) || vocab.stems.contains(s)
             };
@@ -666,5 +771,21 @@ mod tests {
         assert_eq!(wp.units(), [stem(Lang::Fi, "kaukolämpö")]);
         // words with an unknown piece are not split
         assert_eq!(split_compound(Lang::Fi, "xyzxyzverkko", &vocab), None);
+    }
+
+    #[test]
+    fn finnish_inflected_forms_find_their_base() {
+        let t = crate::thesaurus::thesaurus();
+        let v = &t.vocab[Lang::Fi.idx()];
+        // genitive and case forms whose stems differ from the base form's
+        assert_eq!(v.lemma("joukkoliikenteen"), Some("joukkoliikenne"));
+        assert_eq!(v.lemma("katuvalaistuksen"), Some("katuvalaistus"));
+        assert_eq!(v.lemma("kuljetusten"), Some("kuljetus"));
+        let wp = analyze_word(Lang::Fi, "joukkoliikenteen", v);
+        assert_eq!(wp.whole, stem(Lang::Fi, "joukkoliikenne"));
+        // a compound is not a form of its first part
+        assert_ne!(v.lemma("energiaverkko"), Some("energia"));
+        // other languages are left to their stemmers
+        assert_eq!(t.vocab[Lang::De.idx()].lemma("fernwärmenetzes"), None);
     }
 }

@@ -234,3 +234,30 @@ pub struct Hit {
     /// Why it fits.
     pub explanation: Explanation,
 }
+
+/// How a text's words reach English: every analysed word of `text` (in `lang`, `None` =
+/// detect) with its English translations from the thesaurus dictionary (empty when it has
+/// none) and whether it lies inside a concept label. For diagnostics and the `coverage`
+/// example; the ranking uses the same dictionary.
+#[doc(hidden)]
+pub fn word_coverage(text: &str, lang: Option<&str>) -> Vec<(String, String, Vec<String>)> {
+    let t = thesaurus::thesaurus();
+    let lang = lang::resolve(lang, text);
+    let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut concepts = Vec::new();
+    t.analyze_with(
+        lang,
+        text,
+        |term, surface, _| {
+            let mut tr = Vec::new();
+            t.translate_into(lang, Lang::En, term, &mut tr);
+            out.push((
+                surface.to_string(),
+                term.to_string(),
+                tr.into_iter().map(str::to_string).collect(),
+            ));
+        },
+        &mut concepts,
+    );
+    out
+}

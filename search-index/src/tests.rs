@@ -426,3 +426,49 @@ fn explanation_labels_follow_reader_language() {
         assert_eq!(c.label, label);
     }
 }
+
+#[test]
+fn climate_plan_titles_reach_english_through_the_dictionary() {
+    let idx = MatchIndex::create_in_ram().expect("index");
+    let docs = [
+        sol("en-led", "en", "Smart LED street lighting", "We retrofit municipal street lighting with dimmable LED luminaires and remote management.", &["energy"]),
+        sol("en-park", "en", "Parking sensors", "Sensors show drivers free parking spaces on city streets.", &["transport"]),
+        sol("en-grow", "en", "LED grow lights", "LED lighting for vertical farms and greenhouses.", &["food"]),
+        sol("en-bus", "en", "Electric city buses", "Battery electric buses and depot charging for public transport operators.", &["transport"]),
+        sol("en-ins", "en", "Facade insulation", "Prefabricated facade insulation panels for the energy renovation of apartment blocks.", &["buildings"]),
+    ];
+    for d in &docs {
+        idx.upsert_solution(d).expect("upsert");
+    }
+    idx.commit("w1").expect("commit");
+    let cases = [
+        ("de", "Umstellung der Straßenbeleuchtung auf LED", "en-led"),
+        (
+            "fi",
+            "Katuvalaistuksen vaihtaminen LED-valaisimiksi",
+            "en-led",
+        ),
+        (
+            "fi",
+            "Joukkoliikenteen sähköistäminen: sähköbussit",
+            "en-bus",
+        ),
+        ("sv", "Tilläggsisolering av fasad", "en-ins"),
+        (
+            "da",
+            "Energirenovering og efterisolering af boliger",
+            "en-ins",
+        ),
+    ];
+    for (lang, title, want) in cases {
+        let hits = idx
+            .match_challenge(&chal("c", lang, title, "", &[]), 5, "en")
+            .expect("match");
+        assert_eq!(
+            hits.first().map(|h| h.id.as_str()),
+            Some(want),
+            "{title}: {:?}",
+            ids(&hits)
+        );
+    }
+}

@@ -13,6 +13,7 @@ use crate::lang::{analyze, for_each_word, is_stop_word, stem, Lang, Vocab};
 
 const GEMET: &str = include_str!("../data/gemet-labels.tsv");
 const GLOSSARY: &str = include_str!("../data/glossary.tsv");
+const DICTIONARY: &str = include_str!("../data/dictionary.tsv");
 
 /// Credit line the product must show with the thesaurus labels.
 pub const GEMET_ATTRIBUTION: &str =
@@ -209,6 +210,26 @@ impl Thesaurus {
             }
         }
 
+        // The team's dictionary: its words are compound parts too ("Straßen|beleuchtung").
+        let dictionary = dictionary_rows(DICTIONARY);
+        for (lang, word, _) in &dictionary {
+            if *lang == Lang::Zh {
+                continue;
+            }
+            let v = &mut vocab[lang.idx()];
+            for_each_word(word, |w| {
+                if w.chars().count() >= 2 && !is_stop_word(*lang, w) {
+                    v.stems.insert(stem(*lang, w));
+                    v.surface.insert(w.to_string());
+                    v.base.insert(w.to_string());
+                }
+            });
+        }
+
+        for lang in Lang::ALL {
+            vocab[lang.idx()].finish(lang);
+        }
+
         let mut keys: [HashMap<String, Vec<ConceptIdx>>; 7] = Default::default();
         let mut prefixes: [HashSet<String>; 7] = Default::default();
         let mut label_units: Vec<[Vec<Vec<String>>; 7]> = Vec::with_capacity(concepts.len());
@@ -261,7 +282,8 @@ impl Thesaurus {
             }
             label_units.push(per_lang);
         }
-        let (to_en, from_en) = word_translations(&label_units);
+        let (mut to_en, mut from_en) = word_translations(&label_units);
+        add_dictionary(&dictionary, &vocab, &mut to_en, &mut from_en);
         Thesaurus {
             concepts,
             by_id,
@@ -497,6 +519,87 @@ fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
         from_en[lang.idx()] = prune(rev);
     }
     (to_en, from_en)
+}
+
+/// Rows of the team's dictionary: `(language, word, English translations)`.
+fn dictionary_rows(tsv: &str) -> Vec<(Lang, &str, &str)> {
+    tsv.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cols = line.split('\t');
+            let lang = Lang::from_code(cols.next()?)?;
+            let word = cols.next()?.trim();
+            let english = cols.next()?.trim();
+            (!word.is_empty() && !english.is_empty()).then_some((lang, word, english))
+        })
+        .collect()
+}
+
+/// Most translations a word keeps.
+const MAX_TRANSLATIONS: usize = 6;
+
+/// Adds the team's dictionary to the translations derived from labels. A word the
+/// dictionary knows takes its translations from there (the words of every English
+/// phrase), ahead of those the labels suggest; an English word translates back to a
+/// dictionary word only where the phrase is that one word ("heat" -> "wärme", but
+/// "street" not -> "straßenbeleuchtung").
+fn add_dictionary(
+    rows: &[(Lang, &str, &str)],
+    vocab: &[Vocab; 7],
+    to_en: &mut Dict,
+    from_en: &mut Dict,
+) {
+    let analysed = |lang: Lang, text: &str| -> Vec<String> {
+        let mut units = Vec::new();
+        analyze(lang, text, &vocab[lang.idx()], |_, wp| {
+            units.push(wp.whole.clone())
+        });
+        units
+    };
+    let mut fwd: [HashMap<String, Vec<String>>; 7] = Default::default();
+    let mut rev: [HashMap<String, Vec<String>>; 7] = Default::default();
+    for &(lang, word, english) in rows {
+        if lang == Lang::En {
+            continue;
+        }
+        // a Chinese word is looked up as jieba gives it; others as their one analysed unit
+        let key = match lang {
+            Lang::Zh => word.to_lowercase(),
+            _ => match analysed(lang, word).as_slice() {
+                [one] => one.clone(),
+                _ => continue,
+            },
+        };
+        for phrase in split_labels(english) {
+            let units = analysed(Lang::En, &phrase);
+            let entry = fwd[lang.idx()].entry(key.clone()).or_default();
+            for u in &units {
+                if !entry.contains(u) {
+                    entry.push(u.clone());
+                }
+            }
+            if let [one] = units.as_slice() {
+                let back = rev[lang.idx()].entry(one.clone()).or_default();
+                if !back.contains(&key) {
+                    back.push(key.clone());
+                }
+            }
+        }
+    }
+    for lang in Lang::ALL {
+        for (maps, extra) in [(&mut *to_en, &mut fwd), (&mut *from_en, &mut rev)] {
+            for (k, mut words) in std::mem::take(&mut extra[lang.idx()]) {
+                let m = maps[lang.idx()].entry(k).or_default();
+                for w in m.drain(..) {
+                    if !words.contains(&w) {
+                        words.push(w);
+                    }
+                }
+                words.truncate(MAX_TRANSLATIONS);
+                *m = words;
+            }
+        }
+    }
 }
 
 impl Thesaurus {
@@ -749,6 +852,37 @@ mod tests {
         assert!(sv.contains(&en("district")), "{sv:?}");
         let fi = t.translate(Lang::Fi, Lang::En, &stem(Lang::Fi, "sähkö"));
         assert!(fi.contains(&en("electricity")), "{fi:?}");
+    }
+
+    #[test]
+    fn the_team_dictionary_translates_climate_plan_words() {
+        let t = thesaurus();
+        let en = |w: &str| stem(Lang::En, w);
+        let to_en = |lang: Lang, word: &str| {
+            let mut out = Vec::new();
+            let v = &t.vocab[lang.idx()];
+            analyze(lang, word, v, |_, wp| {
+                out.extend(t.translate(lang, Lang::En, &wp.whole))
+            });
+            out
+        };
+        let de = to_en(Lang::De, "Straßenbeleuchtung");
+        assert!(
+            de.contains(&en("street")) && de.contains(&en("lighting")),
+            "{de:?}"
+        );
+        // a Finnish case form through its base form
+        let fi = to_en(Lang::Fi, "katuvalaistuksen");
+        assert!(fi.contains(&en("street")), "{fi:?}");
+        let sv = to_en(Lang::Sv, "tilläggsisolering");
+        assert!(sv.contains(&en("insulation")), "{sv:?}");
+        // dictionary words split compounds: "Stromerzeugung" = Strom + Erzeugung
+        let wp =
+            crate::lang::analyze_word(Lang::De, "dachanlagenförderung", &t.vocab[Lang::De.idx()]);
+        assert!(wp.parts.contains(&stem(Lang::De, "förderung")), "{wp:?}");
+        // and back from English to a one-word phrase
+        let back = t.translate(Lang::En, Lang::Da, &en("congestion"));
+        assert!(back.contains(&stem(Lang::Da, "trængsel")), "{back:?}");
     }
 
     #[test]
