@@ -1,7 +1,7 @@
 //! How well the words of non-English queries reach English (debugging the dictionary).
 //! `cargo run --release --example coverage -- queries.jsonl [LANG]`: per language, the share
 //! of words (compound parts counted as their words) with an English translation, and the
-//! most frequent words without one.
+//! most frequent words without one. `coverage --text LANG TEXT` shows one text's words.
 use std::collections::BTreeMap;
 
 fn main() {
@@ -10,6 +10,15 @@ fn main() {
         eprintln!("usage: coverage QUERIES [LANG]");
         return;
     };
+    if queries == "--text" {
+        // coverage --text LANG TEXT: every word with its translations
+        let lang = args.get(1).map(String::as_str);
+        let text = args.get(2).map(String::as_str).unwrap_or("");
+        for (surface, term, tr) in search_index::word_coverage(text, lang) {
+            println!("{surface:>24} {term:>20} -> {}", tr.join(", "));
+        }
+        return;
+    }
     let only = args.get(1);
     let text = std::fs::read_to_string(queries).unwrap_or_default();
     let mut stats: BTreeMap<String, (usize, usize, BTreeMap<String, usize>)> = BTreeMap::new();

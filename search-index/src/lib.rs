@@ -254,7 +254,7 @@ pub fn word_coverage(text: &str, lang: Option<&str>) -> Vec<(String, String, Vec
             out.push((
                 surface.to_string(),
                 term.to_string(),
-                tr.into_iter().map(str::to_string).collect(),
+                tr.into_iter().map(|(w, _)| w.to_string()).collect(),
             ));
         },
         &mut concepts,

@@ -169,6 +169,9 @@ fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize) {
 struct QWord {
     tf: f32,
     surface: u32,
+    /// Translated into other languages: false for the parts of a compound that the
+    /// dictionary translates as a whole (in every occurrence).
+    translate: bool,
 }
 
 pub(crate) fn plan(
@@ -202,20 +205,35 @@ pub(crate) fn plan(
     let mut ctf: FxHashMap<ConceptIdx, f32> = FxHashMap::default();
     for (text, fw) in texts.iter().zip(field_q) {
         let mut found = Vec::new();
+        // the word being analysed, and whether the dictionary translates it as a whole
+        let mut current: Option<(u32, bool)> = None;
         t.analyze_with(
             lang,
             text,
-            |term, surface, _| match qtf.get_mut(term) {
-                Some(q) => q.tf += fw,
-                None => {
-                    qtf.insert(
-                        term.to_string(),
-                        QWord {
-                            tf: fw,
-                            surface: query_words.len() as u32,
-                        },
-                    );
-                    query_words.push(surface.to_string());
+            |term, surface, n| {
+                let translate = match current {
+                    Some((m, whole_known)) if m == n => !whole_known,
+                    _ => {
+                        current = Some((n, t.in_dictionary(lang, term)));
+                        true
+                    }
+                };
+                match qtf.get_mut(term) {
+                    Some(q) => {
+                        q.tf += fw;
+                        q.translate |= translate;
+                    }
+                    None => {
+                        qtf.insert(
+                            term.to_string(),
+                            QWord {
+                                tf: fw,
+                                surface: query_words.len() as u32,
+                                translate,
+                            },
+                        );
+                        query_words.push(surface.to_string());
+                    }
                 }
             },
             &mut found,
@@ -280,7 +298,7 @@ pub(crate) fn plan(
     // Translations: the labels of the query's concepts in every other language.
     all_concepts.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     all_concepts.truncate(MAX_CONCEPTS * 2);
-    let mut translated: Vec<&'static str> = Vec::new();
+    let mut translated: Vec<(&'static str, f32)> = Vec::new();
     for target in Lang::ALL {
         if target == lang {
             continue;
@@ -310,13 +328,13 @@ pub(crate) fn plan(
         }
         // Word-level translations of the query's own words (dictionary from labels).
         if w.dict > 0.0 {
-            for &(text, qw) in &qwords {
+            for &(text, qw) in qwords.iter().filter(|(_, q)| q.translate) {
                 let q = w.dict * qweight(qw.tf);
                 translated.clear();
                 t.translate_into(lang, target, text, &mut translated);
-                for &tr in &translated {
+                for &(tr, x) in &translated {
                     let e = etf.entry(tr).or_insert((0.0, Surface::Query(qw.surface)));
-                    e.0 = e.0.max(q);
+                    e.0 = e.0.max(q * x);
                 }
             }
         }

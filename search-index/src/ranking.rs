@@ -68,7 +68,9 @@ pub struct RankWeights {
     pub gate: f32,
     /// BM25 k1.
     pub k1: f32,
-    /// BM25 b.
+    /// BM25 b. Strong length normalisation (0.9, not the usual 0.75): company texts run
+    /// from one line to pages of boilerplate, and a short text that names the need is the
+    /// better fit (dev nDCG@10 0.598 -> 0.620; 0.85-1.0 all did better than 0.75).
     pub b: f32,
     /// Most informative query words kept (same language).
     pub max_terms: usize,
@@ -98,7 +100,7 @@ impl Default for RankWeights {
             freshness: 3.0,
             gate: 1.0,
             k1: 1.2,
-            b: 0.75,
+            b: 0.9,
             max_terms: 128,
             max_translated: 32,
             query_title: 1.0,

@@ -48,8 +48,13 @@ pub(crate) struct Thesaurus {
     zh_max_chars: usize,
     /// Word translations derived from the aligned labels: `to_en[lang][unit]` = English
     /// units, `from_en[lang][english unit]` = units of `lang` (analysed forms, best first).
-    pub(crate) to_en: [HashMap<String, Vec<String>>; 7],
-    pub(crate) from_en: [HashMap<String, Vec<String>>; 7],
+    /// Each translation carries a weight in 0..=1 (1 for the labels' and for a word the
+    /// dictionary translates one way; less for one of several alternatives).
+    pub(crate) to_en: Dict,
+    pub(crate) from_en: Dict,
+    /// The words the team's dictionary translates (`dict_words[lang]`): the parts of such a
+    /// word are not translated on their own ("opgraderet" is not "op" + "ret").
+    dict_words: [HashSet<String>; 7],
 }
 
 /// The process-wide thesaurus, parsed and analysed on first use.
@@ -283,7 +288,7 @@ impl Thesaurus {
             label_units.push(per_lang);
         }
         let (mut to_en, mut from_en) = word_translations(&label_units);
-        add_dictionary(&dictionary, &vocab, &mut to_en, &mut from_en);
+        let dict_words = add_dictionary(&dictionary, &vocab, &mut to_en, &mut from_en);
         Thesaurus {
             concepts,
             by_id,
@@ -296,6 +301,7 @@ impl Thesaurus {
             zh_max_chars,
             to_en,
             from_en,
+            dict_words,
         }
     }
 
@@ -452,14 +458,15 @@ impl Thesaurus {
     }
 }
 
-type Dict = [HashMap<String, Vec<String>>; 7];
+pub(crate) type Dict = [HashMap<String, Vec<(String, f32)>>; 7];
 
 /// A word-level dictionary between every language and English, from the labels of the
 /// same concept: a one-word label gives its word all the words of the English label
 /// ("fjärrvärme" -> district, heating); labels with the same number of words are aligned
 /// by position ("ilmastonmuutoksen sopeutuminen" style pairs). Each pair is counted over
 /// all concepts, and a word keeps only the translations seen at least half as often as
-/// its best one (at most three), so accidental pairings of frequent words drop out.
+/// its best one (at most three), so accidental pairings of frequent words drop out; each
+/// weighs how often it was seen against the best one.
 fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
     let mut counts: [HashMap<(String, String), f32>; 7] = Default::default();
     for per_lang in label_units {
@@ -500,7 +507,7 @@ fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
             fwd.entry(l).or_default().push((e, *n));
             rev.entry(e).or_default().push((l, *n));
         }
-        let prune = |m: HashMap<&str, Vec<(&str, f32)>>| -> HashMap<String, Vec<String>> {
+        let prune = |m: HashMap<&str, Vec<(&str, f32)>>| -> HashMap<String, Vec<(String, f32)>> {
             m.into_iter()
                 .map(|(k, mut v)| {
                     v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
@@ -509,7 +516,7 @@ fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
                         .into_iter()
                         .filter(|(_, n)| *n >= 0.5 * best)
                         .take(3)
-                        .map(|(w, _)| w.to_string())
+                        .map(|(w, n)| (w.to_string(), n / best))
                         .collect();
                     (k.to_string(), kept)
                 })
@@ -538,17 +545,18 @@ fn dictionary_rows(tsv: &str) -> Vec<(Lang, &str, &str)> {
 /// Most translations a word keeps.
 const MAX_TRANSLATIONS: usize = 6;
 
-/// Adds the team's dictionary to the translations derived from labels. A word the
-/// dictionary knows takes its translations from there (the words of every English
-/// phrase), ahead of those the labels suggest; an English word translates back to a
-/// dictionary word only where the phrase is that one word ("heat" -> "wärme", but
-/// "street" not -> "straßenbeleuchtung").
+/// Adds the team's dictionary to the translations derived from labels and returns the
+/// words it translates. A word the dictionary knows takes its translations from there, ahead
+/// of those the labels suggest: the words of every English phrase, each phrase weighted
+/// `1 / sqrt(phrases)` (alternatives share the word's weight; the words of one phrase are
+/// all needed). An English word translates back to a dictionary word only where the phrase
+/// is that one word ("heat" -> "wärme", but "street" not -> "straßenbeleuchtung").
 fn add_dictionary(
     rows: &[(Lang, &str, &str)],
     vocab: &[Vocab; 7],
     to_en: &mut Dict,
     from_en: &mut Dict,
-) {
+) -> [HashSet<String>; 7] {
     let analysed = |lang: Lang, text: &str| -> Vec<String> {
         let mut units = Vec::new();
         analyze(lang, text, &vocab[lang.idx()], |_, wp| {
@@ -556,8 +564,15 @@ fn add_dictionary(
         });
         units
     };
-    let mut fwd: [HashMap<String, Vec<String>>; 7] = Default::default();
-    let mut rev: [HashMap<String, Vec<String>>; 7] = Default::default();
+    fn add(list: &mut Vec<(String, f32)>, word: &str, weight: f32) {
+        match list.iter_mut().find(|(w, _)| w == word) {
+            Some(e) => e.1 = e.1.max(weight),
+            None => list.push((word.to_string(), weight)),
+        }
+    }
+    let mut fwd: Dict = Default::default();
+    let mut rev: Dict = Default::default();
+    let mut words: [HashSet<String>; 7] = Default::default();
     for &(lang, word, english) in rows {
         if lang == Lang::En {
             continue;
@@ -570,68 +585,72 @@ fn add_dictionary(
                 _ => continue,
             },
         };
-        for phrase in split_labels(english) {
+        let phrases = split_labels(english);
+        let weight = 1.0 / (phrases.len().max(1) as f32).sqrt();
+        for phrase in phrases {
             let units = analysed(Lang::En, &phrase);
             let entry = fwd[lang.idx()].entry(key.clone()).or_default();
             for u in &units {
-                if !entry.contains(u) {
-                    entry.push(u.clone());
-                }
+                add(entry, u, weight);
             }
             if let [one] = units.as_slice() {
-                let back = rev[lang.idx()].entry(one.clone()).or_default();
-                if !back.contains(&key) {
-                    back.push(key.clone());
-                }
+                add(rev[lang.idx()].entry(one.clone()).or_default(), &key, 1.0);
             }
         }
+        words[lang.idx()].insert(key);
     }
     for lang in Lang::ALL {
         for (maps, extra) in [(&mut *to_en, &mut fwd), (&mut *from_en, &mut rev)] {
-            for (k, mut words) in std::mem::take(&mut extra[lang.idx()]) {
+            for (k, mut list) in std::mem::take(&mut extra[lang.idx()]) {
                 let m = maps[lang.idx()].entry(k).or_default();
-                for w in m.drain(..) {
-                    if !words.contains(&w) {
-                        words.push(w);
+                for (w, x) in m.drain(..) {
+                    if !list.iter().any(|(y, _)| *y == w) {
+                        list.push((w, x));
                     }
                 }
-                words.truncate(MAX_TRANSLATIONS);
-                *m = words;
+                list.truncate(MAX_TRANSLATIONS);
+                *m = list;
             }
         }
     }
+    words
 }
 
 impl Thesaurus {
+    /// Whether the team's dictionary translates this analysed word of `lang`.
+    pub(crate) fn in_dictionary(&self, lang: Lang, unit: &str) -> bool {
+        self.dict_words[lang.idx()].contains(unit)
+    }
+
     /// Translations of one analysed word of `from` into analysed words of `to` (through
-    /// English between two other languages), appended to `out` without repeats.
+    /// English between two other languages, the weights multiplied), appended to `out`
+    /// without repeats (a repeat keeps its highest weight).
     pub(crate) fn translate_into<'a>(
         &'a self,
         from: Lang,
         to: Lang,
         unit: &str,
-        out: &mut Vec<&'a str>,
+        out: &mut Vec<(&'a str, f32)>,
     ) {
         if from == to {
             return;
         }
-        let mut push = |w: &'a str| {
-            if !out.contains(&w) {
-                out.push(w);
-            }
+        let mut push = |w: &'a str, x: f32| match out.iter_mut().find(|(y, _)| *y == w) {
+            Some(e) => e.1 = e.1.max(x),
+            None => out.push((w, x)),
         };
         if from == Lang::En {
-            for w in self.from_en[to.idx()].get(unit).into_iter().flatten() {
-                push(w);
+            for (w, x) in self.from_en[to.idx()].get(unit).into_iter().flatten() {
+                push(w, *x);
             }
             return;
         }
-        for e in self.to_en[from.idx()].get(unit).into_iter().flatten() {
+        for (e, x) in self.to_en[from.idx()].get(unit).into_iter().flatten() {
             if to == Lang::En {
-                push(e);
+                push(e, *x);
             } else {
-                for w in self.from_en[to.idx()].get(e).into_iter().flatten() {
-                    push(w);
+                for (w, y) in self.from_en[to.idx()].get(e).into_iter().flatten() {
+                    push(w, x * y);
                 }
             }
         }
@@ -642,7 +661,7 @@ impl Thesaurus {
     pub(crate) fn translate(&self, from: Lang, to: Lang, unit: &str) -> Vec<String> {
         let mut out = Vec::new();
         self.translate_into(from, to, unit, &mut out);
-        out.into_iter().map(str::to_string).collect()
+        out.into_iter().map(|(w, _)| w.to_string()).collect()
     }
 }
 
