@@ -1,6 +1,7 @@
 //! How well the words of non-English queries reach English (debugging the dictionary).
 //! `cargo run --release --example coverage -- queries.jsonl [LANG]`: per language, the share
-//! of words (compound parts counted as their words) with an English translation, and the
+//! of distinct words per query (title and text; a compound counts as translated when a
+//! part is) with an English translation, and the
 //! most frequent words without one. `coverage --text LANG TEXT` shows one text's words.
 use std::collections::BTreeMap;
 
@@ -30,10 +31,14 @@ fn main() {
         if lang == "en" || only.is_some_and(|o| *o != lang) {
             continue;
         }
-        let t = v["title"].as_str().unwrap_or("");
+        let t = format!(
+            "{}\n{}",
+            v["title"].as_str().unwrap_or(""),
+            v["text"].as_str().unwrap_or("")
+        );
         // per surface word: translated if the word or any of its parts is
         let mut words: BTreeMap<String, bool> = BTreeMap::new();
-        for (surface, _term, tr) in search_index::word_coverage(t, Some(&lang)) {
+        for (surface, _term, tr) in search_index::word_coverage(&t, Some(&lang)) {
             let e = words.entry(surface).or_insert(false);
             *e |= !tr.is_empty();
         }
@@ -52,7 +57,7 @@ fn main() {
     }
     for (lang, (n, ok, missing)) in stats {
         println!(
-            "{lang}: {ok}/{n} title words translated ({:.0}%)",
+            "{lang}: {ok}/{n} words translated ({:.0}%)",
             100.0 * ok as f64 / n.max(1) as f64
         );
         let mut m: Vec<_> = missing.into_iter().collect();

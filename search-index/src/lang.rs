@@ -309,6 +309,8 @@ pub(crate) struct Vocab {
 
 /// Letters an inflected Finnish word may add after the part it shares with its base form.
 const MAX_FI_ENDING: usize = 6;
+/// The letters of Finnish inflectional endings.
+const FI_ENDING_LETTERS: &str = "aäoöeiuyknstdlhj";
 
 impl Vocab {
     /// Prepares [`Vocab::lemma`] once every word is in (Finnish only).
@@ -379,7 +381,10 @@ impl Vocab {
             .skip(5);
         for (len, end) in ends {
             let rest = n - len;
-            if rest > MAX_FI_ENDING {
+            // what follows the shared beginning must look like an ending: case endings,
+            // plural and possessive markers use only these letters ("-ksen", "-issä",
+            // "-teen"); "rakennus|vaihe" is a compound, not a form of "rakennus"
+            if rest > MAX_FI_ENDING || !word[end..].chars().all(|c| FI_ENDING_LETTERS.contains(c)) {
                 continue;
             }
             let Some((dropped, v)) = map.get(&word[..end]) else {
@@ -463,7 +468,10 @@ fn stop_words(lang: Lang) -> &'static [&'static str] {
             "ja", "on", "ei", "se", "että", "tai", "kuin", "ovat", "oli", "olla", "sekä", "myös",
             "mutta", "joka", "jotka", "kun", "niin", "sen", "ne", "siitä", "sitä", "tämä", "nämä",
             "mm", "esim", "jne", "voi", "voidaan", "jo", "vain", "sekä", "kanssa", "mukaan",
-            "osalta", "avulla", "kautta",
+            "osalta", "avulla", "kautta", "eli", "jotta", "joiden", "jossa", "jolloin", "joten",
+            "niiden", "noin", "olisi", "tämän", "tässä", "siis", "onkin", "ole", "olevan", "oleva",
+            "olevat", "ovat", "eikä", "sekä", "lisäksi", "näillä", "niitä", "hän", "he", "me",
+            "te", "jos", "kuten", "vielä", "aina", "nyt", "myöskin",
         ],
         Lang::De => &[
             "der", "die", "das", "und", "in", "im", "zu", "zum", "zur", "den", "dem", "des", "von",
@@ -471,7 +479,11 @@ fn stop_words(lang: Lang) -> &'static [&'static str] {
             "einen", "als", "auch", "an", "am", "aus", "bei", "beim", "durch", "nach", "oder",
             "sowie", "wird", "werden", "wurde", "nicht", "sich", "es", "wir", "sie", "so", "um",
             "über", "unter", "vor", "dass", "wie", "bis", "noch", "mehr", "z", "b", "bzw", "etc",
-            "u", "a", "usw", "neue", "neuen",
+            "u", "a", "usw", "neue", "neuen", "diese", "diesen", "dieser", "dieses", "dazu",
+            "dabei", "damit", "dann", "davon", "dafür", "kann", "können", "soll", "sollen", "muss",
+            "müssen", "haben", "hat", "welche", "welcher", "während", "nur", "ohne", "ob", "hin",
+            "neben", "sowohl", "jedoch", "bereits", "aktuell", "alle", "allen", "gibt", "geht",
+            "sein", "ihre", "ihren", "seine", "unsere", "wurden", "worden",
         ],
         Lang::Zh => &[
             "的", "和", "与", "及", "或", "在", "了", "是", "对", "为", "等", "中", "将", "把",
@@ -571,7 +583,8 @@ fn split_compound(lang: Lang, word: &str, vocab: &Vocab) -> Option<Vec<String>> 
                     || vocab.stems.contains(&stem(lang, s))
                     || vocab.lemma(s).is_some()
             } else {
-                vocab.surface.contains(s) || vocab.stems.contains(s)
+                // (Finnish first parts are often inflected too: "edistämis|ohjelma")
+                vocab.surface.contains(s) || vocab.stems.contains(s) || vocab.lemma(s).is_some()
             };
             if ok {
                 ends.push(j);
@@ -785,6 +798,7 @@ mod tests {
         assert_eq!(wp.whole, stem(Lang::Fi, "joukkoliikenne"));
         // a compound is not a form of its first part
         assert_ne!(v.lemma("energiaverkko"), Some("energia"));
+        assert_ne!(v.lemma("rakennusvaihe"), Some("rakennus"));
         // other languages are left to their stemmers
         assert_eq!(t.vocab[Lang::De.idx()].lemma("fernwärmenetzes"), None);
     }

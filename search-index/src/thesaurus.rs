@@ -546,8 +546,8 @@ fn dictionary_rows(tsv: &str) -> Vec<(Lang, &str, &str)> {
 const MAX_TRANSLATIONS: usize = 6;
 
 /// Adds the team's dictionary to the translations derived from labels and returns the
-/// words it translates. A word the dictionary knows takes its translations from there, ahead
-/// of those the labels suggest: the words of every English phrase, each phrase weighted
+/// words it translates. A word the dictionary knows takes its translations from there only
+/// (the labels' guesses were measured to add noise): the words of every English phrase, each phrase weighted
 /// `1 / sqrt(phrases)` (alternatives share the word's weight; the words of one phrase are
 /// all needed). An English word translates back to a dictionary word only where the phrase
 /// is that one word ("heat" -> "wärme", but "street" not -> "straßenbeleuchtung").
@@ -600,17 +600,20 @@ fn add_dictionary(
         words[lang.idx()].insert(key);
     }
     for lang in Lang::ALL {
-        for (maps, extra) in [(&mut *to_en, &mut fwd), (&mut *from_en, &mut rev)] {
-            for (k, mut list) in std::mem::take(&mut extra[lang.idx()]) {
-                let m = maps[lang.idx()].entry(k).or_default();
-                for (w, x) in m.drain(..) {
-                    if !list.iter().any(|(y, _)| *y == w) {
-                        list.push((w, x));
-                    }
+        // what a word means: the dictionary's translations replace the labels' guesses
+        for (k, list) in std::mem::take(&mut fwd[lang.idx()]) {
+            to_en[lang.idx()].insert(k, list);
+        }
+        // how an English word may be written: the dictionary's words first, then the labels'
+        for (k, mut list) in std::mem::take(&mut rev[lang.idx()]) {
+            let m = from_en[lang.idx()].entry(k).or_default();
+            for (w, x) in m.drain(..) {
+                if !list.iter().any(|(y, _)| *y == w) {
+                    list.push((w, x));
                 }
-                list.truncate(MAX_TRANSLATIONS);
-                *m = list;
             }
+            list.truncate(MAX_TRANSLATIONS);
+            *m = list;
         }
     }
     words
