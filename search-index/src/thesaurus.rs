@@ -908,6 +908,33 @@ mod tests {
     }
 
     #[test]
+    fn every_dictionary_row_is_used() {
+        let t = thesaurus();
+        let rows = dictionary_rows(DICTIONARY);
+        assert_eq!(
+            rows.len(),
+            DICTIONARY.lines().count() - 1,
+            "a row without 3 columns or with an unknown language"
+        );
+        for (lang, word, english) in rows {
+            assert!(!split_labels(english).is_empty(), "{word}: no English");
+            if lang == Lang::Zh {
+                continue;
+            }
+            let mut units = Vec::new();
+            analyze(lang, word, &t.vocab[lang.idx()], |_, wp| {
+                units.push(wp.whole.clone())
+            });
+            assert_eq!(
+                units.len(),
+                1,
+                "{lang:?} {word:?} must be one word (not a stop word)"
+            );
+            assert!(t.in_dictionary(lang, &units[0]), "{word}");
+        }
+    }
+
+    #[test]
     fn plain_words_are_not_concepts_by_accident() {
         assert!(ids(Lang::En, "the of and").is_empty());
     }
