@@ -1,7 +1,7 @@
 //! Daily and weekly digests of new matches: one per user and period, none when nothing
 //! is new, none after unsubscribing.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime};
 use cleanmatch::db::models::Match;
 use cleanmatch::db::schema::matches;
 use cleanmatch::domain::{new_id, now};
@@ -81,7 +81,12 @@ async fn a_digest_arrives_once_per_period_and_not_when_nothing_is_new() {
     // Nothing matched yesterday: no digest.
     assert_eq!(run_digests(&app, now()).await, 0);
 
-    let today = now();
+    // A Wednesday, so that the day after it never ends the company's week (on a Sunday
+    // "tomorrow" would also bring the weekly digest).
+    let wednesday = now().date()
+        - Duration::days(i64::from(now().weekday().num_days_from_monday()))
+        + Duration::days(2);
+    let today = wednesday.and_hms_opt(12, 0, 0).expect("noon");
     insert_match(&app, &challenge, &solution, today).await;
     let tomorrow = today + Duration::days(1);
     // The city's daily digest for today; the company's week is not over yet.
