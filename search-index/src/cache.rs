@@ -1,15 +1,16 @@
-//! What the matcher keeps in memory per segment: the forward records of its documents
-//! (read for every candidate of every match) and the term infos of the words queries
-//! looked up (one dictionary lookup per word and segment, not per query).
+//! What the matcher keeps in memory: per segment, the forward records of its documents
+//! (read for every candidate of every match) and their languages; per generation of the
+//! reader (one set of segments), the term infos of the words queries looked up (one
+//! dictionary lookup per word and segment, not per query).
 //!
-//! Segments never change once written, so an entry stays valid for the segment's life;
+//! Segments never change once written, so a segment's entry stays valid for its life;
 //! [`SegmentCaches::refresh`] runs after every reload of the reader, loads the new
-//! segments and forgets the merged-away ones.
+//! segments, forgets the merged-away ones and starts the term memo of the new generation.
 
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use tantivy::index::SegmentId;
 use tantivy::postings::TermInfo;
@@ -19,8 +20,19 @@ use tantivy::{DocId, Searcher, SegmentReader, TantivyDocument, Term};
 use crate::forward::Forward;
 use crate::{Error, Result};
 
-/// Most words remembered per segment; beyond it the memo starts afresh.
+/// Most words remembered per field and generation; beyond it the memo starts afresh.
 const MAX_TERMS: usize = 200_000;
+
+/// Term infos of one word in every segment of a generation (index = segment ordinal).
+pub(crate) type Infos = Arc<[Option<TermInfo>]>;
+
+/// A word as a generation knows it: its document frequency over all segments and its term
+/// info in each.
+#[derive(Clone)]
+pub(crate) struct TermEntry {
+    pub(crate) df: u64,
+    pub(crate) infos: Infos,
+}
 
 pub(crate) struct SegmentCache {
     /// forward records of every document, concatenated; `ends[d]` = end of doc `d`'s
@@ -28,8 +40,6 @@ pub(crate) struct SegmentCache {
     ends: Vec<u32>,
     /// language index of every document (read for every posting of the first pass)
     pub(crate) langs: Vec<u8>,
-    /// remembered term infos, per field
-    terms: Mutex<FxHashMap<Field, FxHashMap<String, Option<TermInfo>>>>,
 }
 
 impl SegmentCache {
@@ -63,7 +73,6 @@ impl SegmentCache {
             forward,
             ends,
             langs,
-            terms: Mutex::new(FxHashMap::default()),
         })
     }
 
@@ -78,30 +87,58 @@ impl SegmentCache {
         Forward::decode(&self.forward[start..end])
             .ok_or_else(|| Error::Invalid("a document without a readable forward record".into()))
     }
+}
 
-    /// The term info of `text` in `field` of this segment (`seg` must be this segment).
-    pub(crate) fn term_info(
-        &self,
-        seg: &SegmentReader,
-        field: Field,
-        text: &str,
-    ) -> Result<Option<TermInfo>> {
-        if let Ok(terms) = self.terms.lock() {
-            if let Some(hit) = terms.get(&field).and_then(|m| m.get(text)) {
-                return Ok(hit.clone());
-            }
+/// The caches of the segments of one searcher, and the words its matches looked up.
+pub(crate) struct Generation {
+    /// the reader's generation it was made for (newer ones replace it)
+    generation_id: u64,
+    ids: Vec<SegmentId>,
+    /// in segment order
+    pub(crate) segments: Vec<Arc<SegmentCache>>,
+    /// remembered words, per field
+    terms: RwLock<FxHashMap<Field, FxHashMap<Box<str>, TermEntry>>>,
+}
+
+impl Generation {
+    fn is_of(&self, searcher: &Searcher) -> bool {
+        self.ids
+            .iter()
+            .copied()
+            .eq(searcher.segment_readers().iter().map(|s| s.segment_id()))
+    }
+
+    /// `text` in `field` (`searcher` must be this generation's): looked up in every segment
+    /// the first time, remembered after.
+    pub(crate) fn term(&self, searcher: &Searcher, field: Field, text: &str) -> Result<TermEntry> {
+        if let Some(hit) = self
+            .terms
+            .read()
+            .map_err(|_| Error::Poisoned)?
+            .get(&field)
+            .and_then(|m| m.get(text))
+        {
+            return Ok(hit.clone());
         }
-        let info = seg
-            .inverted_index(field)?
-            .get_term_info(&Term::from_field_text(field, text))?;
-        if let Ok(mut terms) = self.terms.lock() {
-            let m = terms.entry(field).or_default();
-            if m.len() >= MAX_TERMS {
-                m.clear();
-            }
-            m.insert(text.to_string(), info.clone());
+        let term = Term::from_field_text(field, text);
+        let mut df = 0u64;
+        let mut infos = Vec::with_capacity(self.segments.len());
+        for seg in searcher.segment_readers() {
+            let info = seg.inverted_index(field)?.get_term_info(&term)?;
+            df += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
+            infos.push(info);
         }
-        Ok(info)
+        let entry = TermEntry {
+            df,
+            infos: infos.into(),
+        };
+        let mut terms = self.terms.write().map_err(|_| Error::Poisoned)?;
+        let m = terms.entry(field).or_default();
+        if m.len() >= MAX_TERMS {
+            m.clear();
+        }
+        m.insert(text.into(), entry.clone());
+        Ok(entry)
     }
 }
 
@@ -109,10 +146,13 @@ impl SegmentCache {
 #[derive(Default)]
 pub(crate) struct SegmentCaches {
     by_segment: RwLock<HashMap<SegmentId, Arc<SegmentCache>>>,
+    /// the generation last asked for
+    current: RwLock<Option<Arc<Generation>>>,
 }
 
 impl SegmentCaches {
-    /// Loads the segments of `searcher` that are new and drops those no longer in it.
+    /// Loads the segments of `searcher` that are new, drops those no longer in it and
+    /// makes it the current generation.
     pub(crate) fn refresh(&self, searcher: &Searcher, fwd: Field) -> Result<()> {
         let current: Vec<SegmentId> = searcher
             .segment_readers()
@@ -131,31 +171,25 @@ impl SegmentCaches {
         for seg in missing {
             loaded.push((seg.segment_id(), Arc::new(SegmentCache::load(seg, fwd)?)));
         }
-        let mut map = self.by_segment.write().map_err(|_| Error::Poisoned)?;
-        map.retain(|id, _| current.contains(id));
-        map.extend(loaded);
+        {
+            let mut map = self.by_segment.write().map_err(|_| Error::Poisoned)?;
+            map.retain(|id, _| current.contains(id));
+            map.extend(loaded);
+        }
+        self.for_searcher(searcher, fwd)?;
         Ok(())
     }
 
-    /// The caches of every segment of `searcher`, in segment order (loading any missing).
-    pub(crate) fn for_searcher(
-        &self,
-        searcher: &Searcher,
-        fwd: Field,
-    ) -> Result<Vec<Arc<SegmentCache>>> {
-        let found: Option<Vec<Arc<SegmentCache>>> = {
-            let map = self.by_segment.read().map_err(|_| Error::Poisoned)?;
-            searcher
-                .segment_readers()
-                .iter()
-                .map(|s| map.get(&s.segment_id()).cloned())
-                .collect()
-        };
-        if let Some(found) = found {
-            return Ok(found);
+    /// The generation of `searcher` (loading any missing segment).
+    pub(crate) fn for_searcher(&self, searcher: &Searcher, fwd: Field) -> Result<Arc<Generation>> {
+        if let Some(g) = &*self.current.read().map_err(|_| Error::Poisoned)? {
+            if g.is_of(searcher) {
+                return Ok(g.clone());
+            }
         }
-        // a searcher newer than the last refresh (or older segments forgotten): load them
-        let mut out = Vec::new();
+        // a searcher newer than the last refresh, or an older one still in use (which does
+        // not replace the current generation)
+        let mut segments = Vec::new();
         for seg in searcher.segment_readers() {
             let hit = self
                 .by_segment
@@ -163,7 +197,7 @@ impl SegmentCaches {
                 .map_err(|_| Error::Poisoned)?
                 .get(&seg.segment_id())
                 .cloned();
-            out.push(match hit {
+            segments.push(match hit {
                 Some(c) => c,
                 None => {
                     let c = Arc::new(SegmentCache::load(seg, fwd)?);
@@ -175,6 +209,23 @@ impl SegmentCaches {
                 }
             });
         }
-        Ok(out)
+        let g = Arc::new(Generation {
+            generation_id: searcher.generation().generation_id(),
+            ids: searcher
+                .segment_readers()
+                .iter()
+                .map(|s| s.segment_id())
+                .collect(),
+            segments,
+            terms: RwLock::default(),
+        });
+        let mut current = self.current.write().map_err(|_| Error::Poisoned)?;
+        if current
+            .as_ref()
+            .is_none_or(|c| c.generation_id <= g.generation_id)
+        {
+            *current = Some(g.clone());
+        }
+        Ok(g)
     }
 }

@@ -578,10 +578,11 @@ impl MatchIndex {
         searcher: &Searcher,
         addrs: impl Iterator<Item = DocAddress>,
     ) -> Result<Vec<String>> {
-        let caches = self.caches.for_searcher(searcher, self.fields.fwd)?;
+        let generation = self.caches.for_searcher(searcher, self.fields.fwd)?;
         addrs
             .map(|a| {
-                let cache = caches
+                let cache = generation
+                    .segments
                     .get(a.segment_ord as usize)
                     .ok_or_else(|| Error::Invalid("no such segment".into()))?;
                 Ok(cache.forward(a.doc_id)?.id.to_string())

@@ -213,13 +213,21 @@ impl MatchIndex {
             return Ok(Vec::new());
         }
         let w = self.weights();
-        let segments = self.caches.for_searcher(&searcher, self.fields.fwd)?;
-        let plan = plan(&self.fields, &w, &searcher, &segments, lang, texts, sectors)?;
+        let generation = self.caches.for_searcher(&searcher, self.fields.fwd)?;
+        let plan = plan(
+            &self.fields,
+            &w,
+            &searcher,
+            &generation,
+            lang,
+            texts,
+            sectors,
+        )?;
         if plan.is_empty() {
             return Ok(Vec::new());
         }
         let k = (limit * 4).max(w.candidates);
-        let found = candidates(self, &w, &searcher, &segments, &plan, filter, k)?;
+        let found = candidates(self, &w, &searcher, &generation.segments, &plan, filter, k)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
