@@ -18,6 +18,8 @@ use tantivy::schema::{Field, Value};
 use tantivy::{DocId, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::forward::Forward;
+use crate::schema::Fields;
+use crate::score::Columns;
 use crate::{Error, Result};
 
 /// Most words remembered per field and generation; beyond it the memo starts afresh.
@@ -40,16 +42,20 @@ pub(crate) struct SegmentCache {
     ends: Vec<u32>,
     /// language index of every document (read for every posting of the first pass)
     pub(crate) langs: Vec<u8>,
+    /// fieldnorm id of every document in the `all` field (read for every posting too)
+    pub(crate) norm_ids: Vec<u8>,
+    /// the fast fields the hard filters and the ranking read
+    pub(crate) columns: Columns,
 }
 
 impl SegmentCache {
-    fn load(seg: &SegmentReader, fwd: Field) -> Result<SegmentCache> {
+    fn load(seg: &SegmentReader, fields: &Fields) -> Result<SegmentCache> {
         let store = seg.get_store_reader(0)?;
         let mut forward = Vec::new();
         let mut ends = Vec::with_capacity(seg.max_doc() as usize);
         for doc in store.iter::<TantivyDocument>(None) {
             let doc = doc?;
-            if let Some(b) = doc.get_first(fwd).and_then(|v| v.as_bytes()) {
+            if let Some(b) = doc.get_first(fields.fwd).and_then(|v| v.as_bytes()) {
                 forward.extend_from_slice(b);
             }
             ends.push(
@@ -65,14 +71,18 @@ impl SegmentCache {
                 seg.max_doc()
             )));
         }
-        let lang = seg.fast_fields().u64("lang")?;
+        let columns = Columns::open(seg)?;
         let langs = (0..seg.max_doc())
-            .map(|d| lang.first(d).map_or(0, |l| l.min(6) as u8))
+            .map(|d| columns.lang.first(d).map_or(0, |l| l.min(6) as u8))
             .collect();
+        let norms = seg.get_fieldnorms_reader(fields.all)?;
+        let norm_ids = (0..seg.max_doc()).map(|d| norms.fieldnorm_id(d)).collect();
         Ok(SegmentCache {
             forward,
             ends,
             langs,
+            norm_ids,
+            columns,
         })
     }
 
@@ -153,7 +163,7 @@ pub(crate) struct SegmentCaches {
 impl SegmentCaches {
     /// Loads the segments of `searcher` that are new, drops those no longer in it and
     /// makes it the current generation.
-    pub(crate) fn refresh(&self, searcher: &Searcher, fwd: Field) -> Result<()> {
+    pub(crate) fn refresh(&self, searcher: &Searcher, fields: &Fields) -> Result<()> {
         let current: Vec<SegmentId> = searcher
             .segment_readers()
             .iter()
@@ -169,19 +179,23 @@ impl SegmentCaches {
         };
         let mut loaded = Vec::with_capacity(missing.len());
         for seg in missing {
-            loaded.push((seg.segment_id(), Arc::new(SegmentCache::load(seg, fwd)?)));
+            loaded.push((seg.segment_id(), Arc::new(SegmentCache::load(seg, fields)?)));
         }
         {
             let mut map = self.by_segment.write().map_err(|_| Error::Poisoned)?;
             map.retain(|id, _| current.contains(id));
             map.extend(loaded);
         }
-        self.for_searcher(searcher, fwd)?;
+        self.for_searcher(searcher, fields)?;
         Ok(())
     }
 
     /// The generation of `searcher` (loading any missing segment).
-    pub(crate) fn for_searcher(&self, searcher: &Searcher, fwd: Field) -> Result<Arc<Generation>> {
+    pub(crate) fn for_searcher(
+        &self,
+        searcher: &Searcher,
+        fields: &Fields,
+    ) -> Result<Arc<Generation>> {
         if let Some(g) = &*self.current.read().map_err(|_| Error::Poisoned)? {
             if g.is_of(searcher) {
                 return Ok(g.clone());
@@ -200,7 +214,7 @@ impl SegmentCaches {
             segments.push(match hit {
                 Some(c) => c,
                 None => {
-                    let c = Arc::new(SegmentCache::load(seg, fwd)?);
+                    let c = Arc::new(SegmentCache::load(seg, fields)?);
                     self.by_segment
                         .write()
                         .map_err(|_| Error::Poisoned)?

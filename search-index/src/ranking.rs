@@ -213,7 +213,7 @@ impl MatchIndex {
             return Ok(Vec::new());
         }
         let w = self.weights();
-        let generation = self.caches.for_searcher(&searcher, self.fields.fwd)?;
+        let generation = self.caches.for_searcher(&searcher, &self.fields)?;
         let plan = plan(
             &self.fields,
             &w,

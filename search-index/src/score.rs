@@ -78,9 +78,10 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-struct Columns {
+/// The fast fields of one segment that the hard filters and the ranking read.
+pub(crate) struct Columns {
     class: Column<u64>,
-    lang: Column<u64>,
+    pub(crate) lang: Column<u64>,
     sector_mask: Column<u64>,
     trl: Column<u64>,
     served: Column<u64>,
@@ -88,7 +89,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn open(seg: &SegmentReader) -> Result<Columns> {
+    pub(crate) fn open(seg: &SegmentReader) -> Result<Columns> {
         let ff = seg.fast_fields();
         Ok(Columns {
             class: ff.u64("class")?,
@@ -131,13 +132,13 @@ impl Columns {
     }
 }
 
-/// Calls `f(doc, tf)` for every posting of a term in one segment.
-fn for_each_posting(
+/// Calls `f(docs, tfs)` for every block of postings of a term in one segment.
+fn for_each_block(
     seg: &SegmentReader,
     field: tantivy::schema::Field,
     info: &tantivy::postings::TermInfo,
     block: &mut Option<BlockSegmentPostings>,
-    mut f: impl FnMut(DocId, u32),
+    mut f: impl FnMut(&[DocId], &[u32]),
 ) -> Result<()> {
     let inv = seg.inverted_index(field)?;
     let postings = match block {
@@ -154,18 +155,17 @@ fn for_each_posting(
         if docs.is_empty() {
             break;
         }
-        for (&d, &tf) in docs.iter().zip(postings.freqs()) {
-            f(d, tf);
-        }
+        f(docs, postings.freqs());
         postings.advance();
     }
     Ok(())
 }
 
+/// BM25's saturated term frequency: `tf~ / (k1 + tf~)`, `tf~ = tf * norm`.
 #[inline]
-fn saturate(w: &RankWeights, tf: u32, norm: f32) -> f32 {
+fn saturate(k1: f32, tf: u32, norm: f32) -> f32 {
     let x = tf as f32 * norm;
-    x / (w.k1 + x)
+    x / (k1 + x)
 }
 
 /// A partial score and a document as one number that orders by score, then by document
@@ -205,28 +205,36 @@ pub(crate) fn candidates(
                     s.acc.resize(max_doc, 0.0);
                 }
                 s.touched.clear();
-                let cols = Columns::open(seg)?;
-                let langs = &segments
+                let cache = segments
                     .get(seg_ord)
-                    .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
-                    .langs;
-                let norms = seg.get_fieldnorms_reader(fields.all)?;
+                    .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
+                // (equal lengths: one bounds check per posting covers the three)
+                let acc = &mut s.acc[..max_doc];
+                let langs = &cache.langs[..max_doc];
+                let norm_ids = &cache.norm_ids[..max_doc];
+                let touched = &mut s.touched;
                 // 1. first pass: partial score = text points + concept points
                 for word in plan.words.iter().filter(|w| w.first_pass) {
                     let Some(info) = &word.infos[seg_ord] else {
                         continue;
                     };
-                    let shares = word.share.map(|x| x * w.text);
-                    let (acc, touched) = (&mut s.acc, &mut s.touched);
-                    for_each_posting(seg, fields.all, info, &mut s.block, |d, tf| {
-                        let share = shares[langs[d as usize] as usize];
-                        if share > 0.0 {
-                            let a = &mut acc[d as usize];
-                            if *a == 0.0 {
-                                touched.push(d);
+                    // by language index (0..=6; the eighth entry keeps the lookup in bounds)
+                    let mut shares = [0f32; 8];
+                    for (x, share) in shares.iter_mut().zip(word.share) {
+                        *x = share * w.text;
+                    }
+                    let (k1, norm) = (w.k1, &plan.norm);
+                    for_each_block(seg, fields.all, info, &mut s.block, |docs, tfs| {
+                        for (&d, &tf) in docs.iter().zip(tfs) {
+                            let d = d as usize;
+                            let share = shares[usize::from(langs[d] & 7)];
+                            if share > 0.0 {
+                                let a = &mut acc[d];
+                                if *a == 0.0 {
+                                    touched.push(d as DocId);
+                                }
+                                *a += share * saturate(k1, tf, norm[usize::from(norm_ids[d])]);
                             }
-                            *a +=
-                                share * saturate(w, tf, plan.norm[norms.fieldnorm_id(d) as usize]);
                         }
                     })?;
                 }
@@ -236,14 +244,15 @@ pub(crate) fn candidates(
                             continue;
                         };
                         let share = w.concepts * c.weight / plan.concept_total;
-                        let (acc, touched) = (&mut s.acc, &mut s.touched);
-                        for_each_posting(seg, fields.concepts, info, &mut s.block, |d, tf| {
-                            let a = &mut acc[d as usize];
-                            if *a == 0.0 {
-                                touched.push(d);
+                        for_each_block(seg, fields.concepts, info, &mut s.block, |docs, tfs| {
+                            for (&d, &tf) in docs.iter().zip(tfs) {
+                                let a = &mut acc[d as usize];
+                                if *a == 0.0 {
+                                    touched.push(d);
+                                }
+                                let tf = tf as f32;
+                                *a += share * tf / (tf + K_CONCEPT);
                             }
-                            let tf = tf as f32;
-                            *a += share * tf / (tf + K_CONCEPT);
                         })?;
                     }
                 }
@@ -264,7 +273,7 @@ pub(crate) fn candidates(
                 while taken < k {
                     let Some(key) = heap.pop() else { break };
                     let (p, d) = from_rank_key(key);
-                    if alive.is_some_and(|a| a.is_deleted(d)) || !cols.passes(filter, d) {
+                    if alive.is_some_and(|a| a.is_deleted(d)) || !cache.columns.passes(filter, d) {
                         continue;
                     }
                     chosen.push((p, seg_ord as u32, d));
@@ -286,23 +295,14 @@ pub(crate) fn candidates(
     chosen.sort_unstable_by_key(|c| (c.1, c.2));
     // 3. complete coverage from the forward records
     let mut out = Vec::with_capacity(chosen.len());
-    let mut cols: Option<(u32, Columns, tantivy::fieldnorm::FieldNormReader)> = None;
     for (_, seg_ord, d) in chosen {
-        if cols.as_ref().is_none_or(|c| c.0 != seg_ord) {
-            let seg = searcher.segment_reader(seg_ord);
-            cols = Some((
-                seg_ord,
-                Columns::open(seg)?,
-                seg.get_fieldnorms_reader(fields.all)?,
-            ));
-        }
-        let Some((_, c, norms)) = &cols else { continue };
-        let fwd = segments
+        let cache = segments
             .get(seg_ord as usize)
-            .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
-            .forward(d)?;
+            .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
+        let fwd = cache.forward(d)?;
+        let c = &cache.columns;
         let facts = c.facts(d);
-        let norm = plan.norm[norms.fieldnorm_id(d) as usize];
+        let norm = plan.norm[usize::from(cache.norm_ids[d as usize])];
         let l = facts.lang.idx();
         let mut text = 0.0;
         let mut words = Vec::new();
@@ -312,7 +312,7 @@ pub(crate) fn candidates(
             };
             let word = &plan.words[k];
             if word.share[l] > 0.0 && all_tf > 0 {
-                let contribution = word.share[l] * saturate(w, all_tf, norm);
+                let contribution = word.share[l] * saturate(w.k1, all_tf, norm);
                 text += contribution;
                 words.push((word.listed[l], contribution, title_tf, all_tf));
             }
