@@ -36,14 +36,21 @@ pub(crate) struct TermEntry {
     pub(crate) infos: Infos,
 }
 
+/// A document's language and length, side by side (one memory access per posting).
+#[derive(Clone, Copy)]
+pub(crate) struct DocNorm {
+    /// language index (0..=6)
+    pub(crate) lang: u8,
+    /// fieldnorm id of the `all` field
+    pub(crate) norm_id: u8,
+}
+
 pub(crate) struct SegmentCache {
     /// forward records of every document, concatenated; `ends[d]` = end of doc `d`'s
     forward: Vec<u8>,
     ends: Vec<u32>,
-    /// language index of every document (read for every posting of the first pass)
-    pub(crate) langs: Vec<u8>,
-    /// fieldnorm id of every document in the `all` field (read for every posting too)
-    pub(crate) norm_ids: Vec<u8>,
+    /// what the first pass reads of every document, for every posting
+    pub(crate) docs: Vec<DocNorm>,
     /// the fast fields the hard filters and the ranking read
     pub(crate) columns: Columns,
 }
@@ -72,16 +79,17 @@ impl SegmentCache {
             )));
         }
         let columns = Columns::open(seg)?;
-        let langs = (0..seg.max_doc())
-            .map(|d| columns.lang.first(d).map_or(0, |l| l.min(6) as u8))
-            .collect();
         let norms = seg.get_fieldnorms_reader(fields.all)?;
-        let norm_ids = (0..seg.max_doc()).map(|d| norms.fieldnorm_id(d)).collect();
+        let docs = (0..seg.max_doc())
+            .map(|d| DocNorm {
+                lang: columns.lang.first(d).map_or(0, |l| l.min(6) as u8),
+                norm_id: norms.fieldnorm_id(d),
+            })
+            .collect();
         Ok(SegmentCache {
             forward,
             ends,
-            langs,
-            norm_ids,
+            docs,
             columns,
         })
     }

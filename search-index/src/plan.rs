@@ -335,8 +335,9 @@ pub(crate) fn plan(
     let mut out_lists: [Vec<Listed>; 7] = Default::default();
     // Which postings the first pass reads: the best word of every list, then words and
     // concepts by the points they can bring (text points x share, concept points x share)
-    // per posting read, while the budget lasts.
+    // per posting read, while the budget lasts. An offer: (points per posting, postings).
     let mut offers: Vec<(f32, u64, Offer)> = Vec::new();
+    let per_posting = |points: f32, df: u64| points / (df as f32 + 16.0);
     for l in Lang::ALL {
         let list = std::mem::take(&mut lists[l.idx()]);
         let total: f32 = list.iter().map(|c| c.weight).sum();
@@ -361,7 +362,7 @@ pub(crate) fn plan(
             if rank == 0 {
                 word.first_pass = true;
             } else {
-                offers.push((w.text * share, df, Offer::Word(k)));
+                offers.push((per_posting(w.text * share, df), df, Offer::Word(k)));
             }
             out_lists[l.idx()].push(Listed { surface: c.surface });
         }
@@ -369,7 +370,7 @@ pub(crate) fn plan(
     let concept_total: f32 = concepts.iter().map(|c| c.weight).sum();
     for (k, c) in concepts.iter().enumerate() {
         offers.push((
-            w.concepts * c.weight / concept_total,
+            per_posting(w.concepts * c.weight / concept_total, c.df),
             c.df,
             Offer::Concept(k),
         ));
@@ -390,8 +391,7 @@ pub(crate) fn plan(
         Offer::Concept(k) => (1, *k),
     };
     offers.sort_unstable_by(|a, b| {
-        let (x, y) = (a.0 / (a.1 as f32 + 16.0), b.0 / (b.1 as f32 + 16.0));
-        y.total_cmp(&x)
+        b.0.total_cmp(&a.0)
             .then(a.1.cmp(&b.1))
             .then(order(&a.2).cmp(&order(&b.2)))
     });

@@ -208,10 +208,9 @@ pub(crate) fn candidates(
                 let cache = segments
                     .get(seg_ord)
                     .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
-                // (equal lengths: one bounds check per posting covers the three)
+                // (equal lengths: one bounds check per posting covers both)
                 let acc = &mut s.acc[..max_doc];
-                let langs = &cache.langs[..max_doc];
-                let norm_ids = &cache.norm_ids[..max_doc];
+                let docs = &cache.docs[..max_doc];
                 let touched = &mut s.touched;
                 // 1. first pass: partial score = text points + concept points
                 for word in plan.words.iter().filter(|w| w.first_pass) {
@@ -224,16 +223,17 @@ pub(crate) fn candidates(
                         *x = share * w.text;
                     }
                     let (k1, norm) = (w.k1, &plan.norm);
-                    for_each_block(seg, fields.all, info, &mut s.block, |docs, tfs| {
-                        for (&d, &tf) in docs.iter().zip(tfs) {
+                    for_each_block(seg, fields.all, info, &mut s.block, |ids, tfs| {
+                        for (&d, &tf) in ids.iter().zip(tfs) {
                             let d = d as usize;
-                            let share = shares[usize::from(langs[d] & 7)];
+                            let doc = docs[d];
+                            let share = shares[usize::from(doc.lang & 7)];
                             if share > 0.0 {
                                 let a = &mut acc[d];
                                 if *a == 0.0 {
                                     touched.push(d as DocId);
                                 }
-                                *a += share * saturate(k1, tf, norm[usize::from(norm_ids[d])]);
+                                *a += share * saturate(k1, tf, norm[usize::from(doc.norm_id)]);
                             }
                         }
                     })?;
@@ -244,8 +244,8 @@ pub(crate) fn candidates(
                             continue;
                         };
                         let share = w.concepts * c.weight / plan.concept_total;
-                        for_each_block(seg, fields.concepts, info, &mut s.block, |docs, tfs| {
-                            for (&d, &tf) in docs.iter().zip(tfs) {
+                        for_each_block(seg, fields.concepts, info, &mut s.block, |ids, tfs| {
+                            for (&d, &tf) in ids.iter().zip(tfs) {
                                 let a = &mut acc[d as usize];
                                 if *a == 0.0 {
                                     touched.push(d);
@@ -302,7 +302,7 @@ pub(crate) fn candidates(
         let fwd = cache.forward(d)?;
         let c = &cache.columns;
         let facts = c.facts(d);
-        let norm = plan.norm[usize::from(cache.norm_ids[d as usize])];
+        let norm = plan.norm[usize::from(cache.docs[d as usize].norm_id)];
         let l = facts.lang.idx();
         let mut text = 0.0;
         let mut words = Vec::new();
