@@ -19,7 +19,7 @@ use tantivy::postings::BlockSegmentPostings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Searcher, SegmentReader};
 
-use crate::cache::SegmentCache;
+use crate::cache::{DocNorm, SegmentCache};
 use crate::index::MatchIndex;
 use crate::lang::Lang;
 use crate::plan::Plan;
@@ -161,6 +161,36 @@ fn for_each_block(
     Ok(())
 }
 
+/// The text points of one block of a word's postings, added to the accumulator: `shares`
+/// by language index (0 = the word is not in that language's list), `norm` by fieldnorm id.
+/// (A function of its own, so that the hot loop keeps its state in registers.)
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn add_word_block(
+    acc: &mut [f32],
+    touched: &mut Vec<DocId>,
+    docs: &[DocNorm],
+    ids: &[DocId],
+    tfs: &[u32],
+    shares: &[f32; 8],
+    norm: &[f32; 256],
+    k1: f32,
+) {
+    let docs = &docs[..acc.len()];
+    for (&d, &tf) in ids.iter().zip(tfs) {
+        let d = d as usize;
+        let doc = docs[d];
+        let share = shares[usize::from(doc.lang & 7)];
+        if share > 0.0 {
+            let a = &mut acc[d];
+            if *a == 0.0 {
+                touched.push(d as DocId);
+            }
+            *a += share * saturate(k1, tf, norm[usize::from(doc.norm_id)]);
+        }
+    }
+}
+
 /// BM25's saturated term frequency: `tf~ / (k1 + tf~)`, `tf~ = tf * norm`.
 #[inline]
 fn saturate(k1: f32, tf: u32, norm: f32) -> f32 {
@@ -208,7 +238,6 @@ pub(crate) fn candidates(
                 let cache = segments
                     .get(seg_ord)
                     .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
-                // (equal lengths: one bounds check per posting covers both)
                 let acc = &mut s.acc[..max_doc];
                 let docs = &cache.docs[..max_doc];
                 let touched = &mut s.touched;
@@ -224,18 +253,7 @@ pub(crate) fn candidates(
                     }
                     let (k1, norm) = (w.k1, &plan.norm);
                     for_each_block(seg, fields.all, info, &mut s.block, |ids, tfs| {
-                        for (&d, &tf) in ids.iter().zip(tfs) {
-                            let d = d as usize;
-                            let doc = docs[d];
-                            let share = shares[usize::from(doc.lang & 7)];
-                            if share > 0.0 {
-                                let a = &mut acc[d];
-                                if *a == 0.0 {
-                                    touched.push(d as DocId);
-                                }
-                                *a += share * saturate(k1, tf, norm[usize::from(doc.norm_id)]);
-                            }
-                        }
+                        add_word_block(acc, touched, docs, ids, tfs, &shares, norm, k1);
                     })?;
                 }
                 if plan.concept_total > 0.0 {
