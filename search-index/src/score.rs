@@ -101,6 +101,7 @@ impl Columns {
         })
     }
 
+    #[inline]
     fn passes(&self, f: &Filter, doc: DocId) -> bool {
         if self.class.first(doc) != Some(f.class) {
             return false;
@@ -133,6 +134,7 @@ impl Columns {
 }
 
 /// Calls `f(docs, tfs)` for every block of postings of a term in one segment.
+#[inline]
 fn for_each_block(
     seg: &SegmentReader,
     field: tantivy::schema::Field,
