@@ -265,6 +265,14 @@ pub(crate) fn plan(
     all_concepts.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     all_concepts.truncate(MAX_CONCEPTS * 2);
     let mut translated: Vec<&'static str> = Vec::new();
+    // The query's own words count too (names, "CO2", loanwords shared by both languages),
+    // in the same coverage as the translations: a document in another language is judged
+    // on one list, so that a query whose words are mostly unknown to the index cannot
+    // reach full coverage with its one shared word.
+    let own: FxHashMap<&str, (f32, Surface)> = qwords
+        .iter()
+        .map(|&(text, q)| (text, (qweight(q.tf), Surface::Query(q.surface))))
+        .collect();
     for target in Lang::ALL {
         if target == lang {
             continue;
@@ -273,14 +281,7 @@ pub(crate) fn plan(
         if searcher.doc_freq(&lang_term)? == 0 {
             continue;
         }
-        // The query's own words count too (names, "CO2", loanwords shared by both
-        // languages), in the same coverage as the translations: a document in another
-        // language is judged on one list, so that a query whose words are mostly unknown
-        // to the index cannot reach full coverage with its one shared word.
-        let mut etf: FxHashMap<&str, (f32, Surface)> = qwords
-            .iter()
-            .map(|&(text, q)| (text, (qweight(q.tf), Surface::Query(q.surface))))
-            .collect();
+        let mut etf = own.clone();
         for &(idx, q) in &all_concepts {
             let label = t.label(idx, target);
             for units in &t.label_units[idx as usize][target.idx()] {

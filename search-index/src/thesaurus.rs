@@ -45,10 +45,10 @@ pub(crate) struct Thesaurus {
     /// every prefix (of two or more characters) of a Chinese label
     zh_prefixes: HashSet<String>,
     zh_max_chars: usize,
-    /// Word translations derived from the aligned labels: `to_en[lang][unit]` = English
-    /// units, `from_en[lang][english unit]` = units of `lang` (analysed forms, best first).
-    pub(crate) to_en: [HashMap<String, Vec<String>>; 7],
-    pub(crate) from_en: [HashMap<String, Vec<String>>; 7],
+    /// Word translations derived from the aligned labels, for every pair of languages:
+    /// `translations[from][to][unit]` = units of `to` (analysed forms, best first; between
+    /// two languages other than English, through English, composed when built).
+    translations: [[HashMap<String, Vec<String>>; 7]; 7],
 }
 
 /// The process-wide thesaurus, parsed and analysed on first use.
@@ -262,6 +262,7 @@ impl Thesaurus {
             label_units.push(per_lang);
         }
         let (to_en, from_en) = word_translations(&label_units);
+        let translations = direct_translations(&to_en, &from_en);
         Thesaurus {
             concepts,
             by_id,
@@ -272,8 +273,7 @@ impl Thesaurus {
             zh_labels,
             zh_prefixes,
             zh_max_chars,
-            to_en,
-            from_en,
+            translations,
         }
     }
 
@@ -512,24 +512,13 @@ impl Thesaurus {
         if from == to {
             return;
         }
-        let mut push = |w: &'a str| {
-            if !out.contains(&w) {
-                out.push(w);
-            }
-        };
-        if from == Lang::En {
-            for w in self.from_en[to.idx()].get(unit).into_iter().flatten() {
-                push(w);
-            }
-            return;
-        }
-        for e in self.to_en[from.idx()].get(unit).into_iter().flatten() {
-            if to == Lang::En {
-                push(e);
-            } else {
-                for w in self.from_en[to.idx()].get(e).into_iter().flatten() {
-                    push(w);
-                }
+        for w in self.translations[from.idx()][to.idx()]
+            .get(unit)
+            .into_iter()
+            .flatten()
+        {
+            if !out.contains(&w.as_str()) {
+                out.push(w.as_str());
             }
         }
     }
@@ -541,6 +530,41 @@ impl Thesaurus {
         self.translate_into(from, to, unit, &mut out);
         out.into_iter().map(str::to_string).collect()
     }
+}
+
+/// The word translations between every pair of languages: English to and from the
+/// others as given, two other languages through English (`from` -> its English words ->
+/// their words in `to`, without repeats), so that a query translates with one look-up.
+fn direct_translations(to_en: &Dict, from_en: &Dict) -> [[HashMap<String, Vec<String>>; 7]; 7] {
+    let mut out: [[HashMap<String, Vec<String>>; 7]; 7] = Default::default();
+    for from in Lang::ALL {
+        for to in Lang::ALL {
+            out[from.idx()][to.idx()] = if from == to {
+                HashMap::default()
+            } else if from == Lang::En {
+                from_en[to.idx()].clone()
+            } else if to == Lang::En {
+                to_en[from.idx()].clone()
+            } else {
+                let mut pairs = HashMap::default();
+                for (unit, english) in &to_en[from.idx()] {
+                    let mut words: Vec<String> = Vec::new();
+                    for e in english {
+                        for w in from_en[to.idx()].get(e).into_iter().flatten() {
+                            if !words.contains(w) {
+                                words.push(w.clone());
+                            }
+                        }
+                    }
+                    if !words.is_empty() {
+                        pairs.insert(unit.clone(), words);
+                    }
+                }
+                pairs
+            };
+        }
+    }
+    out
 }
 
 fn compound_heads(lang: Lang) -> &'static [&'static str] {
