@@ -10,7 +10,7 @@ use std::hash::BuildHasherDefault;
 use rustc_hash::FxHashMap;
 
 use tantivy::schema::Field;
-use tantivy::{Searcher, Term};
+use tantivy::Searcher;
 
 use crate::cache::{Generation, Infos, TermEntry};
 use crate::lang::Lang;
@@ -277,8 +277,11 @@ pub(crate) fn plan(
         if target == lang {
             continue;
         }
-        let lang_term = Term::from_field_text(fields.lang_code, target.code());
-        if searcher.doc_freq(&lang_term)? == 0 {
+        if generation
+            .term(searcher, fields.lang_code, target.code())?
+            .df
+            == 0
+        {
             continue;
         }
         let mut etf = own.clone();

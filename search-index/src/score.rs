@@ -315,6 +315,8 @@ pub(crate) fn candidates(
     chosen.sort_unstable_by_key(|c| (c.1, c.2));
     // 3. complete coverage from the forward records
     let mut out = Vec::with_capacity(chosen.len());
+    // (a candidate's words are gathered here, then copied at their exact size)
+    let mut words = Vec::new();
     for (_, seg_ord, d) in chosen {
         let cache = segments
             .get(seg_ord as usize)
@@ -325,7 +327,7 @@ pub(crate) fn candidates(
         let norm = plan.norm[usize::from(cache.docs[d as usize].norm_id)];
         let l = facts.lang.idx();
         let mut text = 0.0;
-        let mut words = Vec::new();
+        words.clear();
         for (h, all_tf, title_tf) in fwd.words() {
             let Some(&k) = plan.by_hash.get(&h) else {
                 continue;
@@ -356,7 +358,7 @@ pub(crate) fn candidates(
             concepts: concepts.min(1.0),
             facts,
             served: c.served.values_for_doc(d).collect(),
-            words,
+            words: words.clone(),
             concept_hits,
         });
     }
