@@ -1,5 +1,6 @@
 //! What the matcher keeps in memory: per segment, the forward records of its documents
-//! (read for every candidate of every match) and their languages; per generation of the
+//! (read for every candidate of every match), their languages and lengths (read for every
+//! posting of the first pass) and its fast-field columns; per generation of the
 //! reader (one set of segments), the term infos of the words queries looked up (one
 //! dictionary lookup per word and segment, not per query).
 //!
