@@ -1,7 +1,9 @@
 //! Build-and-match timing on the generated corpus.
 //! `cargo run --release --example bench -- [N_SOLUTIONS] [N_QUERIES] [INDEX_DIR]` (defaults
 //! 100000 2000, in memory). With `INDEX_DIR`, an index built there before is reused, so that
-//! a profiler sees the queries only. `CM_WEIGHTS` (JSON) overrides ranking parameters.
+//! a profiler sees the queries only. `CM_WEIGHTS` (JSON) overrides ranking parameters;
+//! `CM_DUMP=FILE` writes every query's top 20 (JSON, one line per query) to FILE, so that
+//! two versions of the ranking can be compared with `cmp`.
 use std::time::Instant;
 
 use search_index::{bench_corpus, MatchIndex};
@@ -77,6 +79,15 @@ fn main() -> Result<(), search_index::Error> {
             100.0 * found as f64 / total.max(1) as f64,
             corpus.queries.len() as f64 / t.elapsed().as_secs_f64()
         );
+    }
+    if let Ok(path) = std::env::var("CM_DUMP") {
+        let mut out = String::new();
+        for q in &corpus.queries {
+            let hits = index.match_challenge(q, 20, "en")?;
+            out.push_str(&serde_json::to_string(&hits).expect("hits as JSON"));
+            out.push('\n');
+        }
+        std::fs::write(&path, out).expect("CM_DUMP: writable file");
     }
     let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
     println!(

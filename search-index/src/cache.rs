@@ -1,15 +1,17 @@
-//! What the matcher keeps in memory per segment: the forward records of its documents
-//! (read for every candidate of every match) and the term infos of the words queries
-//! looked up (one dictionary lookup per word and segment, not per query).
+//! What the matcher keeps in memory: per segment, the forward records of its documents
+//! (read for every candidate of every match), their languages and lengths (read for every
+//! posting of the first pass) and its fast-field columns; per generation of the
+//! reader (one set of segments), the term infos of the words queries looked up (one
+//! dictionary lookup per word and segment, not per query).
 //!
-//! Segments never change once written, so an entry stays valid for the segment's life;
+//! Segments never change once written, so a segment's entry stays valid for its life;
 //! [`SegmentCaches::refresh`] runs after every reload of the reader, loads the new
-//! segments and forgets the merged-away ones.
+//! segments, forgets the merged-away ones and starts the term memo of the new generation.
 
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use tantivy::index::SegmentId;
 use tantivy::postings::TermInfo;
@@ -17,29 +19,51 @@ use tantivy::schema::{Field, Value};
 use tantivy::{DocId, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::forward::Forward;
+use crate::schema::Fields;
+use crate::score::Columns;
 use crate::{Error, Result};
 
-/// Most words remembered per segment; beyond it the memo starts afresh.
+/// Most words remembered per field and generation; beyond it the memo starts afresh.
 const MAX_TERMS: usize = 200_000;
+
+/// Term infos of one word in every segment of a generation (index = segment ordinal).
+pub(crate) type Infos = Arc<[Option<TermInfo>]>;
+
+/// A word as a generation knows it: its document frequency over all segments and its term
+/// info in each.
+#[derive(Clone)]
+pub(crate) struct TermEntry {
+    pub(crate) df: u64,
+    pub(crate) infos: Infos,
+}
+
+/// A document's language and length, side by side (one memory access per posting).
+#[derive(Clone, Copy)]
+pub(crate) struct DocNorm {
+    /// language index (0..=6)
+    pub(crate) lang: u8,
+    /// fieldnorm id of the `all` field
+    pub(crate) norm_id: u8,
+}
 
 pub(crate) struct SegmentCache {
     /// forward records of every document, concatenated; `ends[d]` = end of doc `d`'s
     forward: Vec<u8>,
     ends: Vec<u32>,
-    /// language index of every document (read for every posting of the first pass)
-    pub(crate) langs: Vec<u8>,
-    /// remembered term infos, per field
-    terms: Mutex<FxHashMap<Field, FxHashMap<String, Option<TermInfo>>>>,
+    /// what the first pass reads of every document, for every posting
+    pub(crate) docs: Vec<DocNorm>,
+    /// the fast fields the hard filters and the ranking read
+    pub(crate) columns: Columns,
 }
 
 impl SegmentCache {
-    fn load(seg: &SegmentReader, fwd: Field) -> Result<SegmentCache> {
+    fn load(seg: &SegmentReader, fields: &Fields) -> Result<SegmentCache> {
         let store = seg.get_store_reader(0)?;
         let mut forward = Vec::new();
         let mut ends = Vec::with_capacity(seg.max_doc() as usize);
         for doc in store.iter::<TantivyDocument>(None) {
             let doc = doc?;
-            if let Some(b) = doc.get_first(fwd).and_then(|v| v.as_bytes()) {
+            if let Some(b) = doc.get_first(fields.fwd).and_then(|v| v.as_bytes()) {
                 forward.extend_from_slice(b);
             }
             ends.push(
@@ -55,15 +79,19 @@ impl SegmentCache {
                 seg.max_doc()
             )));
         }
-        let lang = seg.fast_fields().u64("lang")?;
-        let langs = (0..seg.max_doc())
-            .map(|d| lang.first(d).map_or(0, |l| l.min(6) as u8))
+        let columns = Columns::open(seg)?;
+        let norms = seg.get_fieldnorms_reader(fields.all)?;
+        let docs = (0..seg.max_doc())
+            .map(|d| DocNorm {
+                lang: columns.lang.first(d).map_or(0, |l| l.min(6) as u8),
+                norm_id: norms.fieldnorm_id(d),
+            })
             .collect();
         Ok(SegmentCache {
             forward,
             ends,
-            langs,
-            terms: Mutex::new(FxHashMap::default()),
+            docs,
+            columns,
         })
     }
 
@@ -78,30 +106,58 @@ impl SegmentCache {
         Forward::decode(&self.forward[start..end])
             .ok_or_else(|| Error::Invalid("a document without a readable forward record".into()))
     }
+}
 
-    /// The term info of `text` in `field` of this segment (`seg` must be this segment).
-    pub(crate) fn term_info(
-        &self,
-        seg: &SegmentReader,
-        field: Field,
-        text: &str,
-    ) -> Result<Option<TermInfo>> {
-        if let Ok(terms) = self.terms.lock() {
-            if let Some(hit) = terms.get(&field).and_then(|m| m.get(text)) {
-                return Ok(hit.clone());
-            }
+/// The caches of the segments of one searcher, and the words its matches looked up.
+pub(crate) struct Generation {
+    /// the reader's generation it was made for (newer ones replace it)
+    generation_id: u64,
+    ids: Vec<SegmentId>,
+    /// in segment order
+    pub(crate) segments: Vec<Arc<SegmentCache>>,
+    /// remembered words, per field
+    terms: RwLock<FxHashMap<Field, FxHashMap<Box<str>, TermEntry>>>,
+}
+
+impl Generation {
+    fn is_of(&self, searcher: &Searcher) -> bool {
+        self.ids
+            .iter()
+            .copied()
+            .eq(searcher.segment_readers().iter().map(|s| s.segment_id()))
+    }
+
+    /// `text` in `field` (`searcher` must be this generation's): looked up in every segment
+    /// the first time, remembered after.
+    pub(crate) fn term(&self, searcher: &Searcher, field: Field, text: &str) -> Result<TermEntry> {
+        if let Some(hit) = self
+            .terms
+            .read()
+            .map_err(|_| Error::Poisoned)?
+            .get(&field)
+            .and_then(|m| m.get(text))
+        {
+            return Ok(hit.clone());
         }
-        let info = seg
-            .inverted_index(field)?
-            .get_term_info(&Term::from_field_text(field, text))?;
-        if let Ok(mut terms) = self.terms.lock() {
-            let m = terms.entry(field).or_default();
-            if m.len() >= MAX_TERMS {
-                m.clear();
-            }
-            m.insert(text.to_string(), info.clone());
+        let term = Term::from_field_text(field, text);
+        let mut df = 0u64;
+        let mut infos = Vec::with_capacity(self.segments.len());
+        for seg in searcher.segment_readers() {
+            let info = seg.inverted_index(field)?.get_term_info(&term)?;
+            df += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
+            infos.push(info);
         }
-        Ok(info)
+        let entry = TermEntry {
+            df,
+            infos: infos.into(),
+        };
+        let mut terms = self.terms.write().map_err(|_| Error::Poisoned)?;
+        let m = terms.entry(field).or_default();
+        if m.len() >= MAX_TERMS {
+            m.clear();
+        }
+        m.insert(text.into(), entry.clone());
+        Ok(entry)
     }
 }
 
@@ -109,11 +165,14 @@ impl SegmentCache {
 #[derive(Default)]
 pub(crate) struct SegmentCaches {
     by_segment: RwLock<HashMap<SegmentId, Arc<SegmentCache>>>,
+    /// the generation last asked for
+    current: RwLock<Option<Arc<Generation>>>,
 }
 
 impl SegmentCaches {
-    /// Loads the segments of `searcher` that are new and drops those no longer in it.
-    pub(crate) fn refresh(&self, searcher: &Searcher, fwd: Field) -> Result<()> {
+    /// Loads the segments of `searcher` that are new, drops those no longer in it and
+    /// makes it the current generation.
+    pub(crate) fn refresh(&self, searcher: &Searcher, fields: &Fields) -> Result<()> {
         let current: Vec<SegmentId> = searcher
             .segment_readers()
             .iter()
@@ -129,33 +188,31 @@ impl SegmentCaches {
         };
         let mut loaded = Vec::with_capacity(missing.len());
         for seg in missing {
-            loaded.push((seg.segment_id(), Arc::new(SegmentCache::load(seg, fwd)?)));
+            loaded.push((seg.segment_id(), Arc::new(SegmentCache::load(seg, fields)?)));
         }
-        let mut map = self.by_segment.write().map_err(|_| Error::Poisoned)?;
-        map.retain(|id, _| current.contains(id));
-        map.extend(loaded);
+        {
+            let mut map = self.by_segment.write().map_err(|_| Error::Poisoned)?;
+            map.retain(|id, _| current.contains(id));
+            map.extend(loaded);
+        }
+        self.for_searcher(searcher, fields)?;
         Ok(())
     }
 
-    /// The caches of every segment of `searcher`, in segment order (loading any missing).
+    /// The generation of `searcher` (loading any missing segment).
     pub(crate) fn for_searcher(
         &self,
         searcher: &Searcher,
-        fwd: Field,
-    ) -> Result<Vec<Arc<SegmentCache>>> {
-        let found: Option<Vec<Arc<SegmentCache>>> = {
-            let map = self.by_segment.read().map_err(|_| Error::Poisoned)?;
-            searcher
-                .segment_readers()
-                .iter()
-                .map(|s| map.get(&s.segment_id()).cloned())
-                .collect()
-        };
-        if let Some(found) = found {
-            return Ok(found);
+        fields: &Fields,
+    ) -> Result<Arc<Generation>> {
+        if let Some(g) = &*self.current.read().map_err(|_| Error::Poisoned)? {
+            if g.is_of(searcher) {
+                return Ok(g.clone());
+            }
         }
-        // a searcher newer than the last refresh (or older segments forgotten): load them
-        let mut out = Vec::new();
+        // a searcher newer than the last refresh, or an older one still in use (which does
+        // not replace the current generation)
+        let mut segments = Vec::new();
         for seg in searcher.segment_readers() {
             let hit = self
                 .by_segment
@@ -163,10 +220,10 @@ impl SegmentCaches {
                 .map_err(|_| Error::Poisoned)?
                 .get(&seg.segment_id())
                 .cloned();
-            out.push(match hit {
+            segments.push(match hit {
                 Some(c) => c,
                 None => {
-                    let c = Arc::new(SegmentCache::load(seg, fwd)?);
+                    let c = Arc::new(SegmentCache::load(seg, fields)?);
                     self.by_segment
                         .write()
                         .map_err(|_| Error::Poisoned)?
@@ -175,6 +232,23 @@ impl SegmentCaches {
                 }
             });
         }
-        Ok(out)
+        let g = Arc::new(Generation {
+            generation_id: searcher.generation().generation_id(),
+            ids: searcher
+                .segment_readers()
+                .iter()
+                .map(|s| s.segment_id())
+                .collect(),
+            segments,
+            terms: RwLock::default(),
+        });
+        let mut current = self.current.write().map_err(|_| Error::Poisoned)?;
+        if current
+            .as_ref()
+            .is_none_or(|c| c.generation_id <= g.generation_id)
+        {
+            *current = Some(g.clone());
+        }
+        Ok(g)
     }
 }

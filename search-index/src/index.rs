@@ -106,7 +106,7 @@ impl MatchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let caches = SegmentCaches::default();
-        caches.refresh(&reader.searcher(), fields.fwd)?;
+        caches.refresh(&reader.searcher(), &fields)?;
         Ok(MatchIndex {
             fields,
             writer: RwLock::new(writer),
@@ -265,8 +265,7 @@ impl MatchIndex {
             prepared.commit()?;
         }
         self.reader.reload()?;
-        self.caches
-            .refresh(&self.reader.searcher(), self.fields.fwd)?;
+        self.caches.refresh(&self.reader.searcher(), &self.fields)?;
         *self.watermark.write().map_err(|_| Error::Poisoned)? = Some(watermark.to_string());
         Ok(())
     }
@@ -578,10 +577,11 @@ impl MatchIndex {
         searcher: &Searcher,
         addrs: impl Iterator<Item = DocAddress>,
     ) -> Result<Vec<String>> {
-        let caches = self.caches.for_searcher(searcher, self.fields.fwd)?;
+        let generation = self.caches.for_searcher(searcher, &self.fields)?;
         addrs
             .map(|a| {
-                let cache = caches
+                let cache = generation
+                    .segments
                     .get(a.segment_ord as usize)
                     .ok_or_else(|| Error::Invalid("no such segment".into()))?;
                 Ok(cache.forward(a.doc_id)?.id.to_string())

@@ -1,20 +1,18 @@
 //! What a query asks for, weighted by the index's statistics: its words in its own language
 //! and translated into every other language the index holds, its concepts and its sectors.
 //!
-//! Every word is looked up once per segment here; the scorer reuses those term infos, so a
-//! query costs one dictionary lookup per word and segment.
+//! Every word is looked up here, in the term memo of the reader's generation; the scorer
+//! reuses those term infos, so a word costs one dictionary lookup per segment per generation.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
 
-use tantivy::postings::TermInfo;
 use tantivy::schema::Field;
-use tantivy::{Searcher, Term};
+use tantivy::Searcher;
 
-use crate::cache::SegmentCache;
+use crate::cache::{Generation, Infos, TermEntry};
 use crate::lang::Lang;
 use crate::ranking::RankWeights;
 use crate::schema::{sector_mask, Fields};
@@ -25,9 +23,6 @@ use crate::Result;
 pub(crate) const MAX_CONCEPTS: usize = 16;
 /// Translation candidates looked up per language, by their weight in the query.
 const TRANSLATION_LOOKUPS: usize = 128;
-
-/// Term infos of one word in every segment (index = segment ordinal).
-pub(crate) type Infos = Arc<[Option<TermInfo>]>;
 
 /// One distinct index word the query looks for.
 pub(crate) struct Word {
@@ -110,29 +105,20 @@ fn idf(n: f32, df: f32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
-/// Per-query term lookups, each word once per segment (and remembered per segment).
-struct Lookup<'a, 'w> {
+/// The words of one field, looked up in the generation's memo.
+struct Lookup<'a> {
     searcher: &'a Searcher,
-    segments: &'a [Arc<SegmentCache>],
+    generation: &'a Generation,
     field: Field,
-    cache: FxHashMap<&'w str, (u64, Infos)>,
 }
 
-impl<'w> Lookup<'_, 'w> {
-    fn get(&mut self, text: &'w str) -> Result<(u64, Infos)> {
-        if let Some(hit) = self.cache.get(text) {
-            return Ok(hit.clone());
-        }
-        let mut df = 0u64;
-        let mut infos = Vec::with_capacity(self.segments.len());
-        for (seg, cache) in self.searcher.segment_readers().iter().zip(self.segments) {
-            let info = cache.term_info(seg, self.field, text)?;
-            df += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
-            infos.push(info);
-        }
-        let hit = (df, Infos::from(infos));
-        self.cache.insert(text, hit.clone());
-        Ok(hit)
+impl Lookup<'_> {
+    fn get(&self, text: &str) -> Result<TermEntry> {
+        self.generation.term(self.searcher, self.field, text)
+    }
+
+    fn df(&self, text: &str) -> Result<u64> {
+        Ok(self.get(text)?.df)
     }
 }
 
@@ -178,7 +164,7 @@ pub(crate) fn plan(
     fields: &Fields,
     w: &RankWeights,
     searcher: &Searcher,
-    segments: &[Arc<SegmentCache>],
+    generation: &Generation,
     lang: Lang,
     texts: [&str; 3],
     sectors: &[String],
@@ -246,15 +232,14 @@ pub(crate) fn plan(
     let mut qwords: Vec<(&str, &QWord)> = qtf.iter().map(|(k, v)| (k.as_str(), v)).collect();
     qwords.sort_unstable_by_key(|(_, q)| q.surface);
 
-    let mut words = Lookup {
+    let words = Lookup {
         searcher,
-        segments,
+        generation,
         field: fields.all,
-        cache: FxHashMap::default(),
     };
     let mut lists: [Vec<Cand<'_>>; 7] = Default::default();
     for &(text, q) in &qwords {
-        let (df, _) = words.get(text)?;
+        let df = words.df(text)?;
         if df == 0 {
             continue;
         }
@@ -266,18 +251,17 @@ pub(crate) fn plan(
     }
     sort_and_cut(&mut lists[lang.idx()], w.max_terms);
 
-    let mut concept_lookup = Lookup {
+    let concept_lookup = Lookup {
         searcher,
-        segments,
+        generation,
         field: fields.concepts,
-        cache: FxHashMap::default(),
     };
     let mut concepts = Vec::new();
     let mut all_concepts: Vec<(ConceptIdx, f32)> = Vec::new();
     let mut ctf: Vec<(ConceptIdx, f32)> = ctf.into_iter().collect();
     ctf.sort_unstable_by_key(|c| c.0);
     for (idx, tf) in ctf {
-        let (df, infos) = concept_lookup.get(&t.concept(idx).id)?;
+        let TermEntry { df, infos } = concept_lookup.get(&t.concept(idx).id)?;
         let q = qweight(tf);
         all_concepts.push((idx, q));
         if df == 0 {
@@ -299,22 +283,26 @@ pub(crate) fn plan(
     all_concepts.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     all_concepts.truncate(MAX_CONCEPTS * 2);
     let mut translated: Vec<(&'static str, f32)> = Vec::new();
+    // The query's own words count too (names, "CO2", loanwords shared by both languages),
+    // in the same coverage as the translations: a document in another language is judged
+    // on one list, so that a query whose words are mostly unknown to the index cannot
+    // reach full coverage with its one shared word.
+    let own: FxHashMap<&str, (f32, Surface)> = qwords
+        .iter()
+        .map(|&(text, q)| (text, (qweight(q.tf), Surface::Query(q.surface))))
+        .collect();
     for target in Lang::ALL {
         if target == lang {
             continue;
         }
-        let lang_term = Term::from_field_text(fields.lang_code, target.code());
-        if searcher.doc_freq(&lang_term)? == 0 {
+        if generation
+            .term(searcher, fields.lang_code, target.code())?
+            .df
+            == 0
+        {
             continue;
         }
-        // The query's own words count too (names, "CO2", loanwords shared by both
-        // languages), in the same coverage as the translations: a document in another
-        // language is judged on one list, so that a query whose words are mostly unknown
-        // to the index cannot reach full coverage with its one shared word.
-        let mut etf: FxHashMap<&str, (f32, Surface)> = qwords
-            .iter()
-            .map(|&(text, q)| (text, (qweight(q.tf), Surface::Query(q.surface))))
-            .collect();
+        let mut etf = own.clone();
         for &(idx, q) in &all_concepts {
             let label = t.label(idx, target);
             for units in &t.label_units[idx as usize][target.idx()] {
@@ -350,7 +338,7 @@ pub(crate) fn plan(
         }
         let list = &mut lists[target.idx()];
         for (text, (q, surface)) in etf {
-            let (df, _) = words.get(text)?;
+            let df = words.df(text)?;
             if df == 0 {
                 continue;
             }
@@ -369,8 +357,9 @@ pub(crate) fn plan(
     let mut out_lists: [Vec<Listed>; 7] = Default::default();
     // Which postings the first pass reads: the best word of every list, then words and
     // concepts by the points they can bring (text points x share, concept points x share)
-    // per posting read, while the budget lasts.
+    // per posting read, while the budget lasts. An offer: (points per posting, postings).
     let mut offers: Vec<(f32, u64, Offer)> = Vec::new();
+    let per_posting = |points: f32, df: u64| points / (df as f32 + 16.0);
     for l in Lang::ALL {
         let list = std::mem::take(&mut lists[l.idx()]);
         let total: f32 = list.iter().map(|c| c.weight).sum();
@@ -378,7 +367,7 @@ pub(crate) fn plan(
             continue;
         }
         for (rank, c) in list.into_iter().enumerate() {
-            let (df, infos) = words.get(c.text)?;
+            let TermEntry { df, infos } = words.get(c.text)?;
             let k = *by_text.entry(c.text).or_insert_with(|| {
                 merged.push(Word {
                     infos,
@@ -395,7 +384,7 @@ pub(crate) fn plan(
             if rank == 0 {
                 word.first_pass = true;
             } else {
-                offers.push((w.text * share, df, Offer::Word(k)));
+                offers.push((per_posting(w.text * share, df), df, Offer::Word(k)));
             }
             out_lists[l.idx()].push(Listed { surface: c.surface });
         }
@@ -403,7 +392,7 @@ pub(crate) fn plan(
     let concept_total: f32 = concepts.iter().map(|c| c.weight).sum();
     for (k, c) in concepts.iter().enumerate() {
         offers.push((
-            w.concepts * c.weight / concept_total,
+            per_posting(w.concepts * c.weight / concept_total, c.df),
             c.df,
             Offer::Concept(k),
         ));
@@ -424,8 +413,7 @@ pub(crate) fn plan(
         Offer::Concept(k) => (1, *k),
     };
     offers.sort_unstable_by(|a, b| {
-        let (x, y) = (a.0 / (a.1 as f32 + 16.0), b.0 / (b.1 as f32 + 16.0));
-        y.total_cmp(&x)
+        b.0.total_cmp(&a.0)
             .then(a.1.cmp(&b.1))
             .then(order(&a.2).cmp(&order(&b.2)))
     });

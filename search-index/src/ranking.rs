@@ -215,34 +215,53 @@ impl MatchIndex {
             return Ok(Vec::new());
         }
         let w = self.weights();
-        let segments = self.caches.for_searcher(&searcher, self.fields.fwd)?;
-        let plan = plan(&self.fields, &w, &searcher, &segments, lang, texts, sectors)?;
+        let generation = self.caches.for_searcher(&searcher, &self.fields)?;
+        let plan = plan(
+            &self.fields,
+            &w,
+            &searcher,
+            &generation,
+            lang,
+            texts,
+            sectors,
+        )?;
         if plan.is_empty() {
             return Ok(Vec::new());
         }
         let k = (limit * 4).max(w.candidates);
-        let found = candidates(self, &w, &searcher, &segments, &plan, filter, k)?;
+        let found = candidates(self, &w, &searcher, &generation.segments, &plan, filter, k)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        let mut scored: Vec<Scored> = found
+        let scored: Vec<Scored> = found
             .into_iter()
             .map(|c| Scored::new(&w, &plan, &side, c, now))
             .filter(|s| s.relevance > 0.0)
             .collect();
-        scored.sort_by(|a, b| {
+        // The best `limit`, best first: selected, then sorted (by position, not the large
+        // records themselves; the position last keeps the order total).
+        let rank = |&i: &usize, &j: &usize| {
+            let (a, b) = (&scored[i], &scored[j]);
             b.parts
                 .total
                 .total_cmp(&a.parts.total)
                 .then(b.raw.total_cmp(&a.raw))
                 // by id, not by address: a rebuilt index may hold the documents in another order
                 .then_with(|| a.c.id.cmp(&b.c.id))
-        });
-        scored.truncate(limit);
+                .then(i.cmp(&j))
+        };
+        let mut order: Vec<usize> = (0..scored.len()).collect();
+        if order.len() > limit {
+            order.select_nth_unstable_by(limit - 1, rank);
+            order.truncate(limit);
+        }
+        order.sort_unstable_by(rank);
+        let mut scored: Vec<Option<Scored>> = scored.into_iter().map(Some).collect();
         let reader = Lang::from_code(reader_lang).unwrap_or(Lang::En);
-        Ok(scored
+        Ok(order
             .into_iter()
+            .filter_map(|i| scored[i].take())
             .map(|s| {
                 let (id, explanation) = s.explain(&plan, reader);
                 Hit {

@@ -146,10 +146,15 @@ pub(crate) fn country(code: &str) -> Option<String> {
     (c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())).then_some(c)
 }
 
+/// The code of [`country`]`(code)` (0 = none), without building the string.
 pub(crate) fn country_code(code: &str) -> u64 {
-    country(code)
-        .map(|c| c.bytes().fold(0u64, |acc, b| acc * 256 + u64::from(b)))
-        .unwrap_or(0)
+    let c = code.trim().as_bytes();
+    if c.len() == 2 && c.iter().all(u8::is_ascii_alphabetic) {
+        c.iter()
+            .fold(0u64, |acc, b| acc * 256 + u64::from(b.to_ascii_uppercase()))
+    } else {
+        0
+    }
 }
 
 pub(crate) fn country_from_code(code: u64) -> Option<String> {
@@ -175,5 +180,12 @@ mod tests {
     fn country_codes() {
         assert_eq!(country_from_code(country_code("se")), Some("SE".into()));
         assert_eq!(country_code("Sweden"), 0);
+        // the code is that of the normalised name
+        for code in ["se", " Gb ", "DK", "s1", "sve", "", "-x", "åä", "é"] {
+            let from_name = country(code)
+                .map(|c| c.bytes().fold(0u64, |acc, b| acc * 256 + u64::from(b)))
+                .unwrap_or(0);
+            assert_eq!(country_code(code), from_name, "{code:?}");
+        }
     }
 }

@@ -19,7 +19,7 @@ use tantivy::postings::BlockSegmentPostings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Searcher, SegmentReader};
 
-use crate::cache::SegmentCache;
+use crate::cache::{DocNorm, SegmentCache};
 use crate::index::MatchIndex;
 use crate::lang::Lang;
 use crate::plan::Plan;
@@ -78,9 +78,10 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-struct Columns {
+/// The fast fields of one segment that the hard filters and the ranking read.
+pub(crate) struct Columns {
     class: Column<u64>,
-    lang: Column<u64>,
+    pub(crate) lang: Column<u64>,
     sector_mask: Column<u64>,
     trl: Column<u64>,
     served: Column<u64>,
@@ -88,7 +89,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn open(seg: &SegmentReader) -> Result<Columns> {
+    pub(crate) fn open(seg: &SegmentReader) -> Result<Columns> {
         let ff = seg.fast_fields();
         Ok(Columns {
             class: ff.u64("class")?,
@@ -100,6 +101,7 @@ impl Columns {
         })
     }
 
+    #[inline]
     fn passes(&self, f: &Filter, doc: DocId) -> bool {
         if self.class.first(doc) != Some(f.class) {
             return false;
@@ -131,13 +133,14 @@ impl Columns {
     }
 }
 
-/// Calls `f(doc, tf)` for every posting of a term in one segment.
-fn for_each_posting(
+/// Calls `f(docs, tfs)` for every block of postings of a term in one segment.
+#[inline]
+fn for_each_block(
     seg: &SegmentReader,
     field: tantivy::schema::Field,
     info: &tantivy::postings::TermInfo,
     block: &mut Option<BlockSegmentPostings>,
-    mut f: impl FnMut(DocId, u32),
+    mut f: impl FnMut(&[DocId], &[u32]),
 ) -> Result<()> {
     let inv = seg.inverted_index(field)?;
     let postings = match block {
@@ -154,18 +157,47 @@ fn for_each_posting(
         if docs.is_empty() {
             break;
         }
-        for (&d, &tf) in docs.iter().zip(postings.freqs()) {
-            f(d, tf);
-        }
+        f(docs, postings.freqs());
         postings.advance();
     }
     Ok(())
 }
 
+/// The text points of one block of a word's postings, added to the accumulator: `shares`
+/// by language index (0 = the word is not in that language's list), `norm` by fieldnorm id.
+/// (A function of its own, so that the hot loop keeps its state in registers.)
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn add_word_block(
+    acc: &mut [f32],
+    touched: &mut Vec<DocId>,
+    docs: &[DocNorm],
+    ids: &[DocId],
+    tfs: &[u32],
+    shares: &[f32; 8],
+    norm: &[f32; 256],
+    k1: f32,
+) {
+    let docs = &docs[..acc.len()];
+    for (&d, &tf) in ids.iter().zip(tfs) {
+        let d = d as usize;
+        let doc = docs[d];
+        let share = shares[usize::from(doc.lang & 7)];
+        if share > 0.0 {
+            let a = &mut acc[d];
+            if *a == 0.0 {
+                touched.push(d as DocId);
+            }
+            *a += share * saturate(k1, tf, norm[usize::from(doc.norm_id)]);
+        }
+    }
+}
+
+/// BM25's saturated term frequency: `tf~ / (k1 + tf~)`, `tf~ = tf * norm`.
 #[inline]
-fn saturate(w: &RankWeights, tf: u32, norm: f32) -> f32 {
+fn saturate(k1: f32, tf: u32, norm: f32) -> f32 {
     let x = tf as f32 * norm;
-    x / (w.k1 + x)
+    x / (k1 + x)
 }
 
 /// A partial score and a document as one number that orders by score, then by document
@@ -205,29 +237,25 @@ pub(crate) fn candidates(
                     s.acc.resize(max_doc, 0.0);
                 }
                 s.touched.clear();
-                let cols = Columns::open(seg)?;
-                let langs = &segments
+                let cache = segments
                     .get(seg_ord)
-                    .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
-                    .langs;
-                let norms = seg.get_fieldnorms_reader(fields.all)?;
+                    .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
+                let acc = &mut s.acc[..max_doc];
+                let docs = &cache.docs[..max_doc];
+                let touched = &mut s.touched;
                 // 1. first pass: partial score = text points + concept points
                 for word in plan.words.iter().filter(|w| w.first_pass) {
                     let Some(info) = &word.infos[seg_ord] else {
                         continue;
                     };
-                    let shares = word.share.map(|x| x * w.text);
-                    let (acc, touched) = (&mut s.acc, &mut s.touched);
-                    for_each_posting(seg, fields.all, info, &mut s.block, |d, tf| {
-                        let share = shares[langs[d as usize] as usize];
-                        if share > 0.0 {
-                            let a = &mut acc[d as usize];
-                            if *a == 0.0 {
-                                touched.push(d);
-                            }
-                            *a +=
-                                share * saturate(w, tf, plan.norm[norms.fieldnorm_id(d) as usize]);
-                        }
+                    // by language index (0..=6; the eighth entry keeps the lookup in bounds)
+                    let mut shares = [0f32; 8];
+                    for (x, share) in shares.iter_mut().zip(word.share) {
+                        *x = share * w.text;
+                    }
+                    let (k1, norm) = (w.k1, &plan.norm);
+                    for_each_block(seg, fields.all, info, &mut s.block, |ids, tfs| {
+                        add_word_block(acc, touched, docs, ids, tfs, &shares, norm, k1);
                     })?;
                 }
                 if plan.concept_total > 0.0 {
@@ -236,14 +264,15 @@ pub(crate) fn candidates(
                             continue;
                         };
                         let share = w.concepts * c.weight / plan.concept_total;
-                        let (acc, touched) = (&mut s.acc, &mut s.touched);
-                        for_each_posting(seg, fields.concepts, info, &mut s.block, |d, tf| {
-                            let a = &mut acc[d as usize];
-                            if *a == 0.0 {
-                                touched.push(d);
+                        for_each_block(seg, fields.concepts, info, &mut s.block, |ids, tfs| {
+                            for (&d, &tf) in ids.iter().zip(tfs) {
+                                let a = &mut acc[d as usize];
+                                if *a == 0.0 {
+                                    touched.push(d);
+                                }
+                                let tf = tf as f32;
+                                *a += share * tf / (tf + K_CONCEPT);
                             }
-                            let tf = tf as f32;
-                            *a += share * tf / (tf + K_CONCEPT);
                         })?;
                     }
                 }
@@ -264,7 +293,7 @@ pub(crate) fn candidates(
                 while taken < k {
                     let Some(key) = heap.pop() else { break };
                     let (p, d) = from_rank_key(key);
-                    if alive.is_some_and(|a| a.is_deleted(d)) || !cols.passes(filter, d) {
+                    if alive.is_some_and(|a| a.is_deleted(d)) || !cache.columns.passes(filter, d) {
                         continue;
                     }
                     chosen.push((p, seg_ord as u32, d));
@@ -286,33 +315,26 @@ pub(crate) fn candidates(
     chosen.sort_unstable_by_key(|c| (c.1, c.2));
     // 3. complete coverage from the forward records
     let mut out = Vec::with_capacity(chosen.len());
-    let mut cols: Option<(u32, Columns, tantivy::fieldnorm::FieldNormReader)> = None;
+    // (a candidate's words are gathered here, then copied at their exact size)
+    let mut words = Vec::new();
     for (_, seg_ord, d) in chosen {
-        if cols.as_ref().is_none_or(|c| c.0 != seg_ord) {
-            let seg = searcher.segment_reader(seg_ord);
-            cols = Some((
-                seg_ord,
-                Columns::open(seg)?,
-                seg.get_fieldnorms_reader(fields.all)?,
-            ));
-        }
-        let Some((_, c, norms)) = &cols else { continue };
-        let fwd = segments
+        let cache = segments
             .get(seg_ord as usize)
-            .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?
-            .forward(d)?;
+            .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
+        let fwd = cache.forward(d)?;
+        let c = &cache.columns;
         let facts = c.facts(d);
-        let norm = plan.norm[norms.fieldnorm_id(d) as usize];
+        let norm = plan.norm[usize::from(cache.docs[d as usize].norm_id)];
         let l = facts.lang.idx();
         let mut text = 0.0;
-        let mut words = Vec::new();
+        words.clear();
         for (h, all_tf, title_tf) in fwd.words() {
             let Some(&k) = plan.by_hash.get(&h) else {
                 continue;
             };
             let word = &plan.words[k];
             if word.share[l] > 0.0 && all_tf > 0 {
-                let contribution = word.share[l] * saturate(w, all_tf, norm);
+                let contribution = word.share[l] * saturate(w.k1, all_tf, norm);
                 text += contribution;
                 words.push((word.listed[l], contribution, title_tf, all_tf));
             }
@@ -336,7 +358,7 @@ pub(crate) fn candidates(
             concepts: concepts.min(1.0),
             facts,
             served: c.served.values_for_doc(d).collect(),
-            words,
+            words: words.clone(),
             concept_hits,
         });
     }

@@ -46,12 +46,12 @@ pub(crate) struct Thesaurus {
     /// every prefix (of two or more characters) of a Chinese label
     zh_prefixes: HashSet<String>,
     zh_max_chars: usize,
-    /// Word translations derived from the aligned labels: `to_en[lang][unit]` = English
-    /// units, `from_en[lang][english unit]` = units of `lang` (analysed forms, best first).
-    /// Each translation carries a weight in 0..=1 (1 for the labels' and for a word the
-    /// dictionary translates one way; less for one of several alternatives).
-    pub(crate) to_en: Dict,
-    pub(crate) from_en: Dict,
+    /// Word translations between every pair of languages: `translations[from][to][unit]` =
+    /// units of `to` (analysed forms, best first), each with a weight in 0..=1 (1 for the
+    /// labels' best and for a word the dictionary translates one way; less for one of
+    /// several alternatives). Between two languages other than English they go through
+    /// English, composed when built (the weights multiplied).
+    translations: [[Dict1; 7]; 7],
     /// The words the team's dictionary translates (`dict_words[lang]`): the parts of such a
     /// word are not translated on their own ("opgraderet" is not "op" + "ret").
     dict_words: [HashSet<String>; 7],
@@ -289,6 +289,7 @@ impl Thesaurus {
         }
         let (mut to_en, mut from_en) = word_translations(&label_units);
         let dict_words = add_dictionary(&dictionary, &vocab, &mut to_en, &mut from_en);
+        let translations = direct_translations(&to_en, &from_en);
         Thesaurus {
             concepts,
             by_id,
@@ -299,8 +300,7 @@ impl Thesaurus {
             zh_labels,
             zh_prefixes,
             zh_max_chars,
-            to_en,
-            from_en,
+            translations,
             dict_words,
         }
     }
@@ -458,7 +458,10 @@ impl Thesaurus {
     }
 }
 
-pub(crate) type Dict = [HashMap<String, Vec<(String, f32)>>; 7];
+/// Weighted translations of one direction: analysed word -> (analysed word, weight).
+pub(crate) type Dict1 = HashMap<String, Vec<(String, f32)>>;
+/// [`Dict1`] per language (to or from English).
+pub(crate) type Dict = [Dict1; 7];
 
 /// A word-level dictionary between every language and English, from the labels of the
 /// same concept: a one-word label gives its word all the words of the English label
@@ -638,23 +641,14 @@ impl Thesaurus {
         if from == to {
             return;
         }
-        let mut push = |w: &'a str, x: f32| match out.iter_mut().find(|(y, _)| *y == w) {
-            Some(e) => e.1 = e.1.max(x),
-            None => out.push((w, x)),
-        };
-        if from == Lang::En {
-            for (w, x) in self.from_en[to.idx()].get(unit).into_iter().flatten() {
-                push(w, *x);
-            }
-            return;
-        }
-        for (e, x) in self.to_en[from.idx()].get(unit).into_iter().flatten() {
-            if to == Lang::En {
-                push(e, *x);
-            } else {
-                for (w, y) in self.from_en[to.idx()].get(e).into_iter().flatten() {
-                    push(w, x * y);
-                }
+        for (w, x) in self.translations[from.idx()][to.idx()]
+            .get(unit)
+            .into_iter()
+            .flatten()
+        {
+            match out.iter_mut().find(|(y, _)| *y == w.as_str()) {
+                Some(e) => e.1 = e.1.max(*x),
+                None => out.push((w.as_str(), *x)),
             }
         }
     }
@@ -666,6 +660,43 @@ impl Thesaurus {
         self.translate_into(from, to, unit, &mut out);
         out.into_iter().map(|(w, _)| w.to_string()).collect()
     }
+}
+
+/// The word translations between every pair of languages: English to and from the
+/// others as given, two other languages through English (`from` -> its English words ->
+/// their words in `to`, weights multiplied, a repeat keeping its highest), so that a query
+/// translates with one look-up.
+fn direct_translations(to_en: &Dict, from_en: &Dict) -> [[Dict1; 7]; 7] {
+    let mut out: [[Dict1; 7]; 7] = Default::default();
+    for from in Lang::ALL {
+        for to in Lang::ALL {
+            out[from.idx()][to.idx()] = if from == to {
+                HashMap::default()
+            } else if from == Lang::En {
+                from_en[to.idx()].clone()
+            } else if to == Lang::En {
+                to_en[from.idx()].clone()
+            } else {
+                let mut pairs = HashMap::default();
+                for (unit, english) in &to_en[from.idx()] {
+                    let mut words: Vec<(String, f32)> = Vec::new();
+                    for (e, x) in english {
+                        for (w, y) in from_en[to.idx()].get(e).into_iter().flatten() {
+                            match words.iter_mut().find(|(v, _)| v == w) {
+                                Some(entry) => entry.1 = entry.1.max(x * y),
+                                None => words.push((w.clone(), x * y)),
+                            }
+                        }
+                    }
+                    if !words.is_empty() {
+                        pairs.insert(unit.clone(), words);
+                    }
+                }
+                pairs
+            };
+        }
+    }
+    out
 }
 
 fn compound_heads(lang: Lang) -> &'static [&'static str] {
