@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(queries) = args.first() else {
-        eprintln!("usage: coverage QUERIES [LANG]");
+        eprintln!("usage: coverage QUERIES [LANG] | coverage --text LANG TEXT");
         return;
     };
     if queries == "--text" {

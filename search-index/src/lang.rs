@@ -293,24 +293,47 @@ pub(crate) fn resolve_texts(given: Option<&str>, texts: [&str; 3]) -> Lang {
     }
 }
 
-/// Words of the thesaurus labels of one language: the dictionary compounds are split against.
+/// Words of the thesaurus labels and of the team's dictionary in one language: the
+/// vocabulary compounds are split against.
 #[derive(Default)]
 pub(crate) struct Vocab {
     pub(crate) surface: HashSet<String>,
     pub(crate) stems: HashSet<String>,
     /// Base forms of the team's dictionary (a subset of `surface`).
     pub(crate) base: HashSet<String>,
-    /// Finnish only: beginnings of the vocabulary words (each word less up to three last
-    /// letters) -> (letters dropped, word), for [`Vocab::lemma`]; `of_base` for the base
-    /// forms only.
-    of_all: HashMap<String, (usize, String)>,
-    of_base: HashMap<String, (usize, String)>,
+    /// Finnish only, filled by [`Vocab::finish`]: beginnings of the vocabulary words of six
+    /// or more letters (each word less what a Finnish inflection may take off its end,
+    /// [`FI_DROPPED`]) -> (the letters dropped, the word); `of_base` for the base forms only.
+    of_all: HashMap<String, (String, String)>,
+    of_base: HashMap<String, (String, String)>,
 }
 
-/// Letters an inflected Finnish word may add after the part it shares with its base form.
-const MAX_FI_ENDING: usize = 6;
-/// The letters of Finnish inflectional endings.
-const FI_ENDING_LETTERS: &str = "aäoöeiuyknstdlhj";
+/// Finnish case, number and possessive endings, as they follow a word's stem.
+const FI_ENDINGS: [&str; 62] = [
+    "n", "t", "a", "ä", "ta", "tä", "tta", "ttä", "na", "nä", "ssa", "ssä", "sta", "stä", "lla",
+    "llä", "lta", "ltä", "lle", "ksi", "en", "in", "an", "än", "on", "ön", "un", "yn", "hin",
+    "han", "hen", "hön", "seen", "siin", "den", "tten", "iden", "itten", "ja", "jä", "jen", "ita",
+    "itä", "issa", "issä", "ista", "istä", "illa", "illä", "ilta", "iltä", "ille", "iksi", "ina",
+    "inä", "iin", "ihin", "ine", "ineen", "ien", "nsa", "nsä",
+];
+/// What a Finnish inflection may take off the end of a base form before its stem change
+/// and ending ("katuvalaistu|s", "joukkoliiken|ne", "yksityi|nen", "mets|ä").
+const FI_DROPPED: [&str; 12] = ["", "s", "e", "a", "ä", "i", "o", "ö", "u", "y", "ne", "nen"];
+/// What a Finnish stem may gain before its ending ("katuvalaistu|kse|n",
+/// "joukkoliiken|tee|n", "yksityi|s|issä").
+const FI_STEM_CHANGES: [&str; 12] = [
+    "", "k", "ks", "kse", "s", "se", "si", "te", "tee", "ee", "i", "j",
+];
+
+/// Whether `rest` is what an inflection adds after the shared beginning: a stem change and
+/// an ending ("ksen", "teen", "sissä"), never another word ("vaihe", "ala", "ton").
+fn is_fi_ending(rest: &str) -> bool {
+    !rest.is_empty()
+        && FI_STEM_CHANGES.iter().any(|change| {
+            rest.strip_prefix(change)
+                .is_some_and(|ending| FI_ENDINGS.contains(&ending))
+        })
+}
 
 impl Vocab {
     /// Prepares [`Vocab::lemma`] once every word is in (Finnish only).
@@ -321,22 +344,34 @@ impl Vocab {
         for v in &self.surface {
             let chars: Vec<(usize, char)> = v.char_indices().collect();
             let n = chars.len();
+            if n < 6 {
+                continue;
+            }
+            let is_base = self.base.contains(v);
             for dropped in 0..=3usize {
-                if n < 6 || n - dropped < 5 {
-                    break;
-                }
                 let end = chars.get(n - dropped).map_or(v.len(), |c| c.0);
-                let maps = if self.base.contains(v) {
-                    vec![&mut self.of_all, &mut self.of_base]
-                } else {
-                    vec![&mut self.of_all]
+                let tail = &v[end..];
+                if !FI_DROPPED.contains(&tail) {
+                    continue;
+                }
+                let entry = (tail.to_string(), v.clone());
+                let key = &v[..end];
+                let better = |e: &(String, String)| {
+                    let rank = |x: &(String, String)| {
+                        (x.0.chars().count(), x.1.chars().count(), x.1.clone())
+                    };
+                    rank(&entry) < rank(e)
                 };
-                for m in maps {
-                    let e = m
-                        .entry(v[..end].to_string())
-                        .or_insert((dropped, v.clone()));
-                    if (dropped, v.len(), v.as_str()) < (e.0, e.1.len(), e.1.as_str()) {
-                        *e = (dropped, v.clone());
+                for (m, wanted) in [(&mut self.of_all, true), (&mut self.of_base, is_base)] {
+                    if !wanted {
+                        continue;
+                    }
+                    match m.get_mut(key) {
+                        Some(e) if better(e) => *e = entry.clone(),
+                        Some(_) => {}
+                        None => {
+                            m.insert(key.to_string(), entry.clone());
+                        }
                     }
                 }
             }
@@ -345,13 +380,15 @@ impl Vocab {
 
     /// The base form of an inflected Finnish word, by shared beginning: Finnish inflection
     /// changes the end of the base form and adds an ending ("katuvalaistus" ->
-    /// "katuvalaistuksen", "joukkoliikenne" -> "joukkoliikenteen"), which Snowball stemming
-    /// does not undo. Among the vocabulary words whose beginning (less up to three letters)
-    /// the word starts with, followed by at most an ending, the one with the fewest letters
-    /// changed wins. A word of the vocabulary (the thesaurus labels hold inflected forms
-    /// too) maps only to a base form of the dictionary. `None`: the word is its own base.
+    /// "katuvalaistuksen", "joukkoliikenne" -> "joukkoliikenteen", "yksityinen" ->
+    /// "yksityisissä"), which Snowball stemming does not undo. A candidate is a vocabulary
+    /// word whose beginning (less one of [`FI_DROPPED`]) the word starts with,
+    /// followed by a stem change and an ending ([`is_fi_ending`]); the one with the fewest
+    /// letters changed wins. A base form of the dictionary is its own base; another
+    /// vocabulary word (the thesaurus labels hold inflected forms too) maps only to a base
+    /// form. `None`: no base form is known.
     pub(crate) fn lemma(&self, word: &str) -> Option<&str> {
-        if self.of_all.is_empty() {
+        if self.of_all.is_empty() || self.base.contains(word) {
             return None;
         }
         if self.surface.contains(word) {
@@ -364,13 +401,15 @@ impl Vocab {
         Self::closest(&self.of_base, found).or(Some(found))
     }
 
-    fn closest<'a>(map: &'a HashMap<String, (usize, String)>, word: &str) -> Option<&'a str> {
+    fn closest<'a>(map: &'a HashMap<String, (String, String)>, word: &str) -> Option<&'a str> {
         let n = word.chars().count();
-        // a form is at most five letters longer than its base, and the base at least 60%
-        // of it: "energiaverkko" is a compound of "energia", not a form of it
+        if n > MAX_SPLIT_LETTERS {
+            return None;
+        }
+        // the base is at most one letter longer than the form, and at least 60% of it
         let fits = |v: &str| {
             let m = v.chars().count();
-            m + 5 >= n && m * 5 >= n * 3
+            m <= n + 1 && m * 5 >= n * 3
         };
         let mut best: Option<(usize, &str)> = None;
         let ends = word
@@ -380,17 +419,14 @@ impl Vocab {
             .enumerate()
             .skip(5);
         for (len, end) in ends {
-            let rest = n - len;
-            // what follows the shared beginning must look like an ending: case endings,
-            // plural and possessive markers use only these letters ("-ksen", "-issä",
-            // "-teen"); "rakennus|vaihe" is a compound, not a form of "rakennus"
-            if rest > MAX_FI_ENDING || !word[end..].chars().all(|c| FI_ENDING_LETTERS.contains(c)) {
+            let rest = &word[end..];
+            if !is_fi_ending(rest) {
                 continue;
             }
             let Some((dropped, v)) = map.get(&word[..end]) else {
                 continue;
             };
-            let cost = dropped + rest;
+            let cost = dropped.chars().count() + (n - len);
             if v != word && fits(v) && best.is_none_or(|b| cost <= b.0) {
                 best = Some((cost, v));
             }
@@ -398,6 +434,10 @@ impl Vocab {
         best.map(|b| b.1)
     }
 }
+
+/// Longer words (ids, hashes, run-together text) are neither split nor traced to a base
+/// form: both cost more than linear time in a word's length.
+const MAX_SPLIT_LETTERS: usize = 48;
 
 /// One analysed word: its stem, and the stems of its parts when it is a compound.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -432,7 +472,7 @@ pub(crate) fn is_stop_word(lang: Lang, word: &str) -> bool {
     sets[lang.idx()].contains(word)
 }
 
-fn stop_words(lang: Lang) -> &'static [&'static str] {
+pub(crate) fn stop_words(lang: Lang) -> &'static [&'static str] {
     match lang {
         Lang::En => &[
             "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "for", "from",
@@ -467,11 +507,11 @@ fn stop_words(lang: Lang) -> &'static [&'static str] {
         Lang::Fi => &[
             "ja", "on", "ei", "se", "että", "tai", "kuin", "ovat", "oli", "olla", "sekä", "myös",
             "mutta", "joka", "jotka", "kun", "niin", "sen", "ne", "siitä", "sitä", "tämä", "nämä",
-            "mm", "esim", "jne", "voi", "voidaan", "jo", "vain", "sekä", "kanssa", "mukaan",
-            "osalta", "avulla", "kautta", "eli", "jotta", "joiden", "jossa", "jolloin", "joten",
-            "niiden", "noin", "olisi", "tämän", "tässä", "siis", "onkin", "ole", "olevan", "oleva",
-            "olevat", "ovat", "eikä", "sekä", "lisäksi", "näillä", "niitä", "hän", "he", "me",
-            "te", "jos", "kuten", "vielä", "aina", "nyt", "myöskin",
+            "mm", "esim", "jne", "voi", "voidaan", "jo", "vain", "kanssa", "mukaan", "osalta",
+            "avulla", "kautta", "eli", "jotta", "joiden", "jossa", "jolloin", "joten", "niiden",
+            "noin", "olisi", "tämän", "tässä", "siis", "onkin", "ole", "olevan", "oleva", "olevat",
+            "eikä", "lisäksi", "näillä", "niitä", "hän", "he", "me", "te", "jos", "kuten", "vielä",
+            "aina", "nyt", "myöskin",
         ],
         Lang::De => &[
             "der", "die", "das", "und", "in", "im", "zu", "zum", "zur", "den", "dem", "des", "von",
@@ -567,7 +607,7 @@ fn split_compound(lang: Lang, word: &str, vocab: &Vocab) -> Option<Vec<String>> 
         .chain(std::iter::once(word.len()))
         .collect();
     let n = bounds.len() - 1;
-    if n < min_word || word.chars().any(|c| c.is_ascii_digit()) {
+    if n < min_word || n > MAX_SPLIT_LETTERS || word.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
     // edges[i] = ends j such that word[i..j] is a vocabulary part
@@ -747,6 +787,15 @@ mod tests {
     #[test]
     fn stems_and_stop_words() {
         assert_eq!(stem(Lang::En, "pumps"), "pump");
+        for lang in Lang::ALL {
+            let words = stop_words(lang);
+            let distinct: HashSet<&str> = words.iter().copied().collect();
+            assert_eq!(
+                distinct.len(),
+                words.len(),
+                "{lang:?} lists a stop word twice"
+            );
+        }
         assert!(is_stop_word(Lang::De, "und"));
         let mut words = Vec::new();
         for_each_word("CO2-Abscheidung, Wärme/Kälte!", |w| {
@@ -796,9 +845,33 @@ mod tests {
         assert_eq!(v.lemma("kuljetusten"), Some("kuljetus"));
         let wp = analyze_word(Lang::Fi, "joukkoliikenteen", v);
         assert_eq!(wp.whole, stem(Lang::Fi, "joukkoliikenne"));
-        // a compound is not a form of its first part
-        assert_ne!(v.lemma("energiaverkko"), Some("energia"));
-        assert_ne!(v.lemma("rakennusvaihe"), Some("rakennus"));
+        assert_eq!(v.lemma("yksityisissä"), Some("yksityinen"));
+        assert_eq!(v.lemma("pyöräilyyn"), Some("pyöräily"));
+        // a compound is not a form of its first part, nor a word of another
+        for word in [
+            "energiaverkko",
+            "rakennusvaihe",
+            "rakennusala",
+            "kuljetusketju",
+            "julkisen",
+            "ilmastoinnin",
+            "valot",
+            "fossiiliton",
+        ] {
+            assert_eq!(v.lemma(word), None, "{word}");
+        }
+        // a base form of the dictionary is its own base
+        for word in [
+            "valaistus",
+            "pyörä",
+            "pyörätie",
+            "kaupunkitila",
+            "kaukolämmitys",
+        ] {
+            assert_eq!(v.lemma(word), None, "{word}");
+        }
+        // very long words are left alone (splitting them costs more than linear time)
+        assert_eq!(v.lemma(&"kaukolämpö".repeat(30)), None);
         // other languages are left to their stemmers
         assert_eq!(t.vocab[Lang::De.idx()].lemma("fernwärmenetzes"), None);
     }

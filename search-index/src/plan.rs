@@ -314,7 +314,8 @@ pub(crate) fn plan(
                 }
             }
         }
-        // Word-level translations of the query's own words (dictionary from labels).
+        // Word-level translations of the query's own words (the team's dictionary and word
+        // pairs of the aligned labels), weighted.
         if w.dict > 0.0 {
             for &(text, qw) in qwords.iter().filter(|(_, q)| q.translate) {
                 let q = w.dict * qweight(qw.tf);

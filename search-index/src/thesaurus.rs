@@ -3,7 +3,8 @@
 //!
 //! Every label is analysed with the same pipeline as documents ([`crate::lang::analyze`]),
 //! so a label matches text in its own language whatever the inflection, and labels inside
-//! compounds are found because compounds are split against the label vocabulary.
+//! compounds are found because compounds are split against the vocabulary of the labels and
+//! of the team's dictionary.
 //! Chinese labels are matched on characters (longest first), independent of segmentation.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -545,8 +546,17 @@ fn dictionary_rows(tsv: &str) -> Vec<(Lang, &str, &str)> {
         .collect()
 }
 
-/// Most translations a word keeps.
+/// Most words of a language an English word translates into (the dictionary's first, then
+/// the labels').
 const MAX_TRANSLATIONS: usize = 6;
+
+/// Adds a weighted translation to a list; a word already in it keeps its higher weight.
+fn push_max<W: AsRef<str>>(list: &mut Vec<(W, f32)>, word: W, weight: f32) {
+    match list.iter_mut().find(|(w, _)| w.as_ref() == word.as_ref()) {
+        Some(e) => e.1 = e.1.max(weight),
+        None => list.push((word, weight)),
+    }
+}
 
 /// Adds the team's dictionary to the translations derived from labels and returns the
 /// words it translates. A word the dictionary knows takes its translations from there only
@@ -567,12 +577,6 @@ fn add_dictionary(
         });
         units
     };
-    fn add(list: &mut Vec<(String, f32)>, word: &str, weight: f32) {
-        match list.iter_mut().find(|(w, _)| w == word) {
-            Some(e) => e.1 = e.1.max(weight),
-            None => list.push((word.to_string(), weight)),
-        }
-    }
     let mut fwd: Dict = Default::default();
     let mut rev: Dict = Default::default();
     let mut words: [HashSet<String>; 7] = Default::default();
@@ -594,10 +598,14 @@ fn add_dictionary(
             let units = analysed(Lang::En, &phrase);
             let entry = fwd[lang.idx()].entry(key.clone()).or_default();
             for u in &units {
-                add(entry, u, weight);
+                push_max(entry, u.clone(), weight);
             }
             if let [one] = units.as_slice() {
-                add(rev[lang.idx()].entry(one.clone()).or_default(), &key, 1.0);
+                push_max(
+                    rev[lang.idx()].entry(one.clone()).or_default(),
+                    key.clone(),
+                    1.0,
+                );
             }
         }
         words[lang.idx()].insert(key);
@@ -646,10 +654,7 @@ impl Thesaurus {
             .into_iter()
             .flatten()
         {
-            match out.iter_mut().find(|(y, _)| *y == w.as_str()) {
-                Some(e) => e.1 = e.1.max(*x),
-                None => out.push((w.as_str(), *x)),
-            }
+            push_max(out, w.as_str(), *x);
         }
     }
 
@@ -682,10 +687,7 @@ fn direct_translations(to_en: &Dict, from_en: &Dict) -> [[Dict1; 7]; 7] {
                     let mut words: Vec<(String, f32)> = Vec::new();
                     for (e, x) in english {
                         for (w, y) in from_en[to.idx()].get(e).into_iter().flatten() {
-                            match words.iter_mut().find(|(v, _)| v == w) {
-                                Some(entry) => entry.1 = entry.1.max(x * y),
-                                None => words.push((w.clone(), x * y)),
-                            }
+                            push_max(&mut words, w.clone(), x * y);
                         }
                     }
                     if !words.is_empty() {
@@ -929,7 +931,7 @@ mod tests {
         assert!(fi.contains(&en("street")), "{fi:?}");
         let sv = to_en(Lang::Sv, "tilläggsisolering");
         assert!(sv.contains(&en("insulation")), "{sv:?}");
-        // dictionary words split compounds: "Stromerzeugung" = Strom + Erzeugung
+        // dictionary words split compounds: "Dachanlagen|förderung"
         let wp =
             crate::lang::analyze_word(Lang::De, "dachanlagenförderung", &t.vocab[Lang::De.idx()]);
         assert!(wp.parts.contains(&stem(Lang::De, "förderung")), "{wp:?}");
@@ -950,6 +952,15 @@ mod tests {
         for (lang, word, english) in rows {
             assert!(!split_labels(english).is_empty(), "{word}: no English");
             if lang == Lang::Zh {
+                // looked up as jieba gives it: it must come out as a token of its own
+                let mut tokens = Vec::new();
+                analyze(lang, word, &t.vocab[lang.idx()], |surface, _| {
+                    tokens.push(surface.to_string())
+                });
+                assert!(
+                    tokens.contains(&word.to_lowercase()),
+                    "{word} is split by jieba: {tokens:?}"
+                );
                 continue;
             }
             let mut units = Vec::new();
@@ -963,6 +974,28 @@ mod tests {
             );
             assert!(t.in_dictionary(lang, &units[0]), "{word}");
         }
+    }
+
+    /// An index stores analysed words: when the data the analysis reads changes, indexes
+    /// built before must be rebuilt, which a new SCHEMA_VERSION makes happen.
+    #[test]
+    fn the_analysis_data_belongs_to_the_schema_version() {
+        let mut text = String::new();
+        for data in [GEMET, GLOSSARY, DICTIONARY] {
+            text.push_str(data);
+        }
+        for lang in Lang::ALL {
+            text.push_str(&crate::lang::stop_words(lang).join(" "));
+        }
+        assert_eq!(
+            (
+                crate::SCHEMA_VERSION,
+                format!("{:08x}", crate::forward::hash(&text))
+            ),
+            (3, "308bce76".to_string()),
+            "the thesaurus, glossary, dictionary or stop words changed: bump SCHEMA_VERSION \
+             (indexes are then rebuilt) and write the new pair here"
+        );
     }
 
     #[test]
