@@ -310,12 +310,12 @@ pub(crate) struct Vocab {
 }
 
 /// Finnish case, number and possessive endings, as they follow a word's stem.
-const FI_ENDINGS: [&str; 62] = [
+const FI_ENDINGS: [&str; 64] = [
     "n", "t", "a", "ä", "ta", "tä", "tta", "ttä", "na", "nä", "ssa", "ssä", "sta", "stä", "lla",
     "llä", "lta", "ltä", "lle", "ksi", "en", "in", "an", "än", "on", "ön", "un", "yn", "hin",
     "han", "hen", "hön", "seen", "siin", "den", "tten", "iden", "itten", "ja", "jä", "jen", "ita",
     "itä", "issa", "issä", "ista", "istä", "illa", "illä", "ilta", "iltä", "ille", "iksi", "ina",
-    "inä", "iin", "ihin", "ine", "ineen", "ien", "nsa", "nsä",
+    "inä", "iin", "ihin", "ine", "ineen", "ien", "nsa", "nsä", "ia", "iä",
 ];
 /// What a Finnish inflection may take off the end of a base form before its stem change
 /// and ending ("katuvalaistu|s", "joukkoliiken|ne", "yksityi|nen", "mets|ä").
