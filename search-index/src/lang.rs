@@ -381,7 +381,10 @@ impl Vocab {
                 }
                 for (key, cost) in keys {
                     let entry = (cost, v.clone());
-                    let rank = |x: &(usize, String)| (x.0, x.1.chars().count(), x.1.clone());
+                    // fewest changes, then the shorter word, then the first in order
+                    fn rank(x: &(usize, String)) -> (usize, usize, &str) {
+                        (x.0, x.1.chars().count(), x.1.as_str())
+                    }
                     for (m, wanted) in [(&mut self.of_all, true), (&mut self.of_base, is_base)] {
                         if !wanted {
                             continue;

@@ -235,10 +235,10 @@ pub struct Hit {
     pub explanation: Explanation,
 }
 
-/// How a text's words reach English: every analysed word of `text` (in `lang`, `None` =
-/// detect) with its English translations from the thesaurus dictionary (empty when it has
-/// none) and whether it lies inside a concept label. For diagnostics and the `coverage`
-/// example; the ranking uses the same dictionary.
+/// How a text's words reach English: every index term of `text` (in `lang`, `None` =
+/// detect) as `(surface word, term, English translations)`, the translations from the same
+/// tables the ranking uses (empty when there are none). For diagnostics and the `coverage`
+/// example.
 #[doc(hidden)]
 pub fn word_coverage(text: &str, lang: Option<&str>) -> Vec<(String, String, Vec<String>)> {
     let t = thesaurus::thesaurus();

@@ -560,9 +560,9 @@ fn push_max<W: AsRef<str>>(list: &mut Vec<(W, f32)>, word: W, weight: f32) {
 
 /// Adds the team's dictionary to the translations derived from labels and returns the
 /// words it translates. A word the dictionary knows takes its translations from there only
-/// (the labels' guesses were measured to add noise): the words of every English phrase, each phrase weighted
-/// `1 / sqrt(phrases)` (alternatives share the word's weight; the words of one phrase are
-/// all needed). An English word translates back to a dictionary word only where the phrase
+/// (the labels' guesses were measured to add noise): the words of every English phrase,
+/// each phrase weighted `1 / sqrt(phrases)` (alternatives share the word's weight; the
+/// words of one phrase are all needed). An English word translates back to a dictionary word only where the phrase
 /// is that one word ("heat" -> "wärme", but "street" not -> "straßenbeleuchtung").
 fn add_dictionary(
     rows: &[(Lang, &str, &str)],
@@ -619,9 +619,7 @@ fn add_dictionary(
         for (k, mut list) in std::mem::take(&mut rev[lang.idx()]) {
             let m = from_en[lang.idx()].entry(k).or_default();
             for (w, x) in m.drain(..) {
-                if !list.iter().any(|(y, _)| *y == w) {
-                    list.push((w, x));
-                }
+                push_max(&mut list, w, x);
             }
             list.truncate(MAX_TRANSLATIONS);
             *m = list;
@@ -638,7 +636,7 @@ impl Thesaurus {
 
     /// Translations of one analysed word of `from` into analysed words of `to` (through
     /// English between two other languages, the weights multiplied), appended to `out`
-    /// without repeats (a repeat keeps its highest weight).
+    /// (the tables hold no repeats).
     pub(crate) fn translate_into<'a>(
         &'a self,
         from: Lang,
@@ -649,12 +647,8 @@ impl Thesaurus {
         if from == to {
             return;
         }
-        for (w, x) in self.translations[from.idx()][to.idx()]
-            .get(unit)
-            .into_iter()
-            .flatten()
-        {
-            push_max(out, w.as_str(), *x);
+        if let Some(list) = self.translations[from.idx()][to.idx()].get(unit) {
+            out.extend(list.iter().map(|(w, x)| (w.as_str(), *x)));
         }
     }
 
