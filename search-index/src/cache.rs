@@ -4,6 +4,11 @@
 //! reader (one set of segments), the term infos of the words queries looked up (one
 //! dictionary lookup per word and segment, not per query).
 //!
+//! A segment's postings of the `all` and `concepts` fields are decoded once, when the
+//! segment is loaded, and kept strongest first per term ([`SegmentCache::postings`]): the
+//! first pass of a match reads the strongest postings of every query word from a plain
+//! array, instead of decoding tantivy's compressed blocks for every query.
+//!
 //! Segments never change once written, so a segment's entry stays valid for its life;
 //! [`SegmentCaches::refresh`] runs after every reload of the reader, loads the new
 //! segments, forgets the merged-away ones and starts the term memo of the new generation.
@@ -14,8 +19,8 @@ use rustc_hash::FxHashMap;
 use std::sync::{Arc, RwLock};
 
 use tantivy::index::SegmentId;
-use tantivy::postings::TermInfo;
-use tantivy::schema::{Field, Value};
+use tantivy::postings::{BlockSegmentPostings, TermInfo};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocId, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::forward::Forward;
@@ -26,8 +31,30 @@ use crate::{Error, Result};
 /// Most words remembered per field and generation; beyond it the memo starts afresh.
 const MAX_TERMS: usize = 200_000;
 
-/// Term infos of one word in every segment of a generation (index = segment ordinal).
+/// A word in every segment of a generation (index = segment ordinal).
 pub(crate) type Infos = Arc<[Option<TermInfo>]>;
+
+/// One posting as the first pass reads it: the document in the low 32 bits, then its
+/// language index (8 bits), the fieldnorm id of its `all` field (8 bits) and the term
+/// frequency (16 bits, saturated).
+#[inline]
+pub(crate) fn pack(doc: DocId, norm: DocNorm, tf: u32) -> u64 {
+    u64::from(doc)
+        | u64::from(norm.lang) << 32
+        | u64::from(norm.norm_id) << 40
+        | u64::from(tf.min(0xFFFF)) << 48
+}
+
+/// The parts of a [packed](pack) posting: (document, language index, fieldnorm id, tf).
+#[inline]
+pub(crate) fn unpack(p: u64) -> (DocId, usize, usize, u32) {
+    (
+        p as u32,
+        (p >> 32 & 0xFF) as usize,
+        (p >> 40 & 0xFF) as usize,
+        (p >> 48) as u32,
+    )
+}
 
 /// A word as a generation knows it: its document frequency over all segments and its term
 /// info in each.
@@ -54,6 +81,10 @@ pub(crate) struct SegmentCache {
     pub(crate) docs: Vec<DocNorm>,
     /// the fast fields the hard filters and the ranking read
     pub(crate) columns: Columns,
+    /// every posting of the `all` and `concepts` fields, strongest first per term
+    postings: Vec<u64>,
+    /// (field id, start of the term's postings in tantivy's file) -> range in `postings`
+    terms: FxHashMap<(u32, usize), (u32, u32)>,
 }
 
 impl SegmentCache {
@@ -87,12 +118,91 @@ impl SegmentCache {
                 norm_id: norms.fieldnorm_id(d),
             })
             .collect();
-        Ok(SegmentCache {
+        let mut cache = SegmentCache {
             forward,
             ends,
             docs,
             columns,
-        })
+            postings: Vec::new(),
+            terms: FxHashMap::default(),
+        };
+        // Strength of a word's posting: BM25's length-normalised term frequency, with the
+        // default b and this segment's average length (the order only decides which
+        // postings a large query reads first; the scores use the query's own numbers).
+        let inv = seg.inverted_index(fields.all)?;
+        let avg_len = (inv.total_num_tokens() as f32 / seg.max_doc().max(1) as f32).max(1.0);
+        let b = crate::ranking::RankWeights::default().b;
+        let mut norm = [0f32; 256];
+        for (id, x) in norm.iter_mut().enumerate() {
+            let len = tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+            *x = 1.0 / (1.0 - b + b * len / avg_len).max(0.05);
+        }
+        cache.load_postings(seg, fields.all, Some(&norm))?;
+        cache.load_postings(seg, fields.concepts, None)?;
+        Ok(cache)
+    }
+
+    /// Decodes every term's postings of `field`, [packed](unpack) and
+    /// [strongest first](ByClass::strongest_first): by `tf * norm[fieldnorm id]` when `norm`
+    /// is given (a word), else by `tf` (a concept).
+    fn load_postings(
+        &mut self,
+        seg: &SegmentReader,
+        field: Field,
+        norm: Option<&[f32; 256]>,
+    ) -> Result<()> {
+        let inv = seg.inverted_index(field)?;
+        let mut terms = inv.terms().stream()?;
+        let mut block: Option<BlockSegmentPostings> = None;
+        let mut by_class = ByClass::default();
+        while terms.advance() {
+            let info = terms.value();
+            let postings = match &mut block {
+                Some(b) => {
+                    inv.reset_block_postings_from_terminfo(info, b)?;
+                    b
+                }
+                None => block.insert(
+                    inv.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
+                ),
+            };
+            by_class.clear();
+            loop {
+                let ids = postings.docs();
+                if ids.is_empty() {
+                    break;
+                }
+                for (&d, &tf) in ids.iter().zip(postings.freqs()) {
+                    let doc = self.docs.get(d as usize).copied().ok_or_else(|| {
+                        Error::Invalid(format!("posting of document {d} beyond the segment"))
+                    })?;
+                    let x = norm.map_or(tf as f32, |n| tf as f32 * n[usize::from(doc.norm_id)]);
+                    by_class.push(pack(d, doc, tf), x);
+                }
+                postings.advance();
+            }
+            let start = self.postings.len();
+            by_class.strongest_first_into(&mut self.postings);
+            let range = (
+                u32::try_from(start).map_err(|_| Error::Invalid("segment too large".into()))?,
+                (self.postings.len() - start) as u32,
+            );
+            self.terms
+                .insert((field.field_id(), info.postings_range.start), range);
+        }
+        Ok(())
+    }
+
+    /// The postings of the term `info` of `field` ([packed](unpack), strongest first).
+    #[inline]
+    pub(crate) fn postings(&self, field: Field, info: &TermInfo) -> &[u64] {
+        match self
+            .terms
+            .get(&(field.field_id(), info.postings_range.start))
+        {
+            Some(&(start, len)) => &self.postings[start as usize..(start + len) as usize],
+            None => &[],
+        }
     }
 
     /// The forward record of `doc`.
@@ -158,6 +268,68 @@ impl Generation {
         }
         m.insert(text.into(), entry.clone());
         Ok(entry)
+    }
+}
+
+/// Strength classes: a positive `f32`'s bits shifted right by 20 (its exponent and three
+/// bits of mantissa: eight classes per doubling), from [`WEAKEST`] (strengths of 2^-16 and
+/// less) up; strongest = 0.
+const CLASSES: usize = 256;
+/// The class of 2^-16 (a strength's bits shifted right by 20).
+const WEAKEST: u32 = (127 - 16) << 3;
+
+/// Postings gathered in document order with their strength, to be ordered
+/// [strongest first](ByClass::strongest_first).
+#[derive(Default)]
+struct ByClass {
+    postings: Vec<u64>,
+    classes: Vec<u16>,
+}
+
+impl ByClass {
+    fn clear(&mut self) {
+        self.postings.clear();
+        self.classes.clear();
+    }
+
+    #[inline]
+    fn push(&mut self, posting: u64, strength: f32) {
+        let class = (strength.max(0.0).to_bits() >> 20)
+            .saturating_sub(WEAKEST)
+            .min(CLASSES as u32 - 1);
+        self.postings.push(posting);
+        self.classes.push((CLASSES - 1) as u16 - class as u16);
+    }
+
+    /// Appends the postings to `out` by strength class, strongest first, in document order
+    /// within a class (a counting sort: linear in the postings).
+    fn strongest_first_into(&self, out: &mut Vec<u64>) {
+        let (postings, classes) = (&self.postings, &self.classes);
+        if postings.len() <= 64 {
+            let mut both: Vec<(u16, u64)> = classes
+                .iter()
+                .copied()
+                .zip(postings.iter().copied())
+                .collect();
+            both.sort_by_key(|b| b.0);
+            out.extend(both.into_iter().map(|b| b.1));
+            return;
+        }
+        let mut start = [0u32; CLASSES + 1];
+        for &c in classes {
+            start[usize::from(c) + 1] += 1;
+        }
+        for c in 1..=CLASSES {
+            start[c] += start[c - 1];
+        }
+        let base = out.len();
+        out.resize(base + postings.len(), 0);
+        let out = &mut out[base..];
+        for (&p, &c) in postings.iter().zip(classes) {
+            let at = &mut start[usize::from(c)];
+            out[*at as usize] = p;
+            *at += 1;
+        }
     }
 }
 
@@ -250,5 +422,47 @@ impl SegmentCaches {
             *current = Some(g.clone());
         }
         Ok(g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pack, unpack, ByClass, DocNorm};
+
+    #[test]
+    fn postings_are_ordered_strongest_first_then_by_document() {
+        let norm = DocNorm {
+            lang: 3,
+            norm_id: 17,
+        };
+        let mut by_class = ByClass::default();
+        // (doc, strength); more than 64 postings take the counting sort
+        let strengths: Vec<(u32, f32)> = (0..200u32)
+            .map(|d| (d, [0.5, 3.0, 0.01, 1e-9, 1.0][(d % 5) as usize]))
+            .collect();
+        for &(d, x) in &strengths {
+            by_class.push(pack(d, norm, d + 1), x);
+        }
+        let mut out = vec![42];
+        by_class.strongest_first_into(&mut out);
+        assert_eq!(out[0], 42, "appends");
+        let got: Vec<(u32, usize, usize, u32)> = out[1..].iter().map(|&p| unpack(p)).collect();
+        let mut want = strengths.clone();
+        want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let want: Vec<(u32, usize, usize, u32)> =
+            want.iter().map(|&(d, _)| (d, 3, 17, d + 1)).collect();
+        assert_eq!(got, want);
+
+        // a short list, sorted the other way, gives the same order
+        let mut short = ByClass::default();
+        for &(d, x) in strengths.iter().take(20) {
+            short.push(pack(d, norm, 1), x);
+        }
+        let mut out = Vec::new();
+        short.strongest_first_into(&mut out);
+        let docs: Vec<u32> = out.iter().map(|&p| unpack(p).0).collect();
+        let mut want: Vec<(u32, f32)> = strengths.iter().take(20).copied().collect();
+        want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert_eq!(docs, want.iter().map(|w| w.0).collect::<Vec<_>>());
     }
 }

@@ -33,13 +33,6 @@ pub(crate) struct Word {
     pub(crate) share: [f32; 7],
     /// Position in `lists[L]` (`u32::MAX` = not in it).
     pub(crate) listed: [u32; 7],
-    /// Its postings are read in the first pass over the postings, which finds the
-    /// candidates. The most telling word of each list always is; further words and
-    /// concepts join it, those that bring most points per posting first, while the
-    /// postings read stay within [`RankWeights::first_pass_postings`]. The others count
-    /// for the candidates only (through their forward records). On small indexes the
-    /// first pass reads every word.
-    pub(crate) first_pass: bool,
 }
 
 /// One entry of a language's list: how its word reads in an explanation.
@@ -60,10 +53,7 @@ pub(crate) struct QConcept {
     pub(crate) idx: ConceptIdx,
     pub(crate) hash: u32,
     pub(crate) weight: f32,
-    pub(crate) df: u64,
     pub(crate) infos: Infos,
-    /// Its postings are read in the first pass.
-    pub(crate) first_pass: bool,
 }
 
 pub(crate) struct Plan {
@@ -116,16 +106,6 @@ impl Lookup<'_> {
     fn get(&self, text: &str) -> Result<TermEntry> {
         self.generation.term(self.searcher, self.field, text)
     }
-
-    fn df(&self, text: &str) -> Result<u64> {
-        Ok(self.get(text)?.df)
-    }
-}
-
-/// A word or concept the first pass may read.
-enum Offer {
-    Word(usize),
-    Concept(usize),
 }
 
 /// A candidate word of one list before the lists are merged.
@@ -133,6 +113,7 @@ struct Cand<'w> {
     text: &'w str,
     surface: Surface,
     weight: f32,
+    infos: Infos,
 }
 
 /// The `max` heaviest of `list`, heaviest first (texts are distinct within a list, so the
@@ -186,7 +167,8 @@ pub(crate) fn plan(
 
     let field_q = [w.query_title, 1.0, 1.0];
     let qweight = |tf: f32| if w.qtf_log { 1.0 + tf.ln() } else { tf };
-    let mut qtf: FxHashMap<String, QWord> = FxHashMap::default();
+    let mut qtf: FxHashMap<String, QWord> =
+        FxHashMap::with_capacity_and_hasher(256, Default::default());
     let mut query_words: Vec<String> = Vec::new();
     let mut ctf: FxHashMap<ConceptIdx, f32> = FxHashMap::default();
     for (text, fw) in texts.iter().zip(field_q) {
@@ -239,7 +221,7 @@ pub(crate) fn plan(
     };
     let mut lists: [Vec<Cand<'_>>; 7] = Default::default();
     for &(text, q) in &qwords {
-        let df = words.df(text)?;
+        let TermEntry { df, infos } = words.get(text)?;
         if df == 0 {
             continue;
         }
@@ -247,6 +229,7 @@ pub(crate) fn plan(
             text,
             surface: Surface::Query(q.surface),
             weight: qweight(q.tf) * idf(n, df as f32),
+            infos,
         });
     }
     sort_and_cut(&mut lists[lang.idx()], w.max_terms);
@@ -271,9 +254,7 @@ pub(crate) fn plan(
             idx,
             hash: crate::forward::hash(&t.concept(idx).id),
             weight: q * idf(n, df as f32),
-            df,
             infos,
-            first_pass: false,
         });
     }
     concepts.sort_unstable_by(|a, b| b.weight.total_cmp(&a.weight).then(a.idx.cmp(&b.idx)));
@@ -302,7 +283,9 @@ pub(crate) fn plan(
         {
             continue;
         }
-        let mut etf = own.clone();
+        // (room for the labels and translations, which outnumber the query's words)
+        let mut etf = FxHashMap::with_capacity_and_hasher(own.len() * 4, Default::default());
+        etf.extend(own.iter().map(|(&k, &v)| (k, v)));
         for &(idx, q) in &all_concepts {
             let label = t.label(idx, target);
             for units in &t.label_units[idx as usize][target.idx()] {
@@ -339,7 +322,7 @@ pub(crate) fn plan(
         }
         let list = &mut lists[target.idx()];
         for (text, (q, surface)) in etf {
-            let df = words.df(text)?;
+            let TermEntry { df, infos } = words.get(text)?;
             if df == 0 {
                 continue;
             }
@@ -347,91 +330,43 @@ pub(crate) fn plan(
                 weight: q * idf(n, df as f32),
                 text,
                 surface,
+                infos,
             });
         }
         sort_and_cut(list, w.max_translated);
     }
 
     // One entry per distinct word, with its normalised weight in every list.
-    let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut by_text: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(lists.iter().map(Vec::len).sum(), Default::default());
     let mut merged: Vec<Word> = Vec::new();
     let mut out_lists: [Vec<Listed>; 7] = Default::default();
-    // Which postings the first pass reads: the best word of every list, then words and
-    // concepts by the points they can bring (text points x share, concept points x share)
-    // per posting read, while the budget lasts. An offer: (points per posting, postings).
-    let mut offers: Vec<(f32, u64, Offer)> = Vec::new();
-    let per_posting = |points: f32, df: u64| points / (df as f32 + 16.0);
     for l in Lang::ALL {
         let list = std::mem::take(&mut lists[l.idx()]);
         let total: f32 = list.iter().map(|c| c.weight).sum();
         if total <= 0.0 {
             continue;
         }
-        for (rank, c) in list.into_iter().enumerate() {
-            let TermEntry { df, infos } = words.get(c.text)?;
-            let k = *by_text.entry(c.text).or_insert_with(|| {
-                merged.push(Word {
-                    infos,
-                    share: [0.0; 7],
-                    listed: [u32::MAX; 7],
-                    first_pass: false,
-                });
-                merged.len() - 1
-            });
+        for c in list {
+            let k = match by_text.get(c.text) {
+                Some(&k) => k,
+                None => {
+                    merged.push(Word {
+                        infos: c.infos,
+                        share: [0.0; 7],
+                        listed: [u32::MAX; 7],
+                    });
+                    by_text.insert(c.text, merged.len() - 1);
+                    merged.len() - 1
+                }
+            };
             let word = &mut merged[k];
-            let share = c.weight / total;
-            word.share[l.idx()] = share;
+            word.share[l.idx()] = c.weight / total;
             word.listed[l.idx()] = out_lists[l.idx()].len() as u32;
-            if rank == 0 {
-                word.first_pass = true;
-            } else {
-                offers.push((per_posting(w.text * share, df), df, Offer::Word(k)));
-            }
             out_lists[l.idx()].push(Listed { surface: c.surface });
         }
     }
     let concept_total: f32 = concepts.iter().map(|c| c.weight).sum();
-    for (k, c) in concepts.iter().enumerate() {
-        offers.push((
-            per_posting(w.concepts * c.weight / concept_total, c.df),
-            c.df,
-            Offer::Concept(k),
-        ));
-    }
-    let mut postings: u64 = merged
-        .iter()
-        .filter(|w| w.first_pass)
-        .map(|w| {
-            w.infos
-                .iter()
-                .flatten()
-                .map(|i| u64::from(i.doc_freq))
-                .sum::<u64>()
-        })
-        .sum();
-    let order = |o: &Offer| match o {
-        Offer::Word(k) => (0, *k),
-        Offer::Concept(k) => (1, *k),
-    };
-    offers.sort_unstable_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then(a.1.cmp(&b.1))
-            .then(order(&a.2).cmp(&order(&b.2)))
-    });
-    for (_, df, offer) in offers {
-        let taken = match offer {
-            Offer::Word(k) => merged[k].first_pass,
-            Offer::Concept(k) => concepts[k].first_pass,
-        };
-        if taken || postings + df > w.first_pass_postings {
-            continue;
-        }
-        postings += df;
-        match offer {
-            Offer::Word(k) => merged[k].first_pass = true,
-            Offer::Concept(k) => concepts[k].first_pass = true,
-        }
-    }
     let by_hash = by_text
         .iter()
         .map(|(text, &k)| (crate::forward::hash(text), k))

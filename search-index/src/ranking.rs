@@ -84,8 +84,10 @@ pub struct RankWeights {
     pub dict: f32,
     /// Candidates that get a full score (at least; 4 x the hits asked for when more).
     pub candidates: usize,
-    /// Most postings the first pass reads to find the candidates (speed against recall on
-    /// large indexes; small indexes stay below it and are ranked exhaustively).
+    /// About how many postings the first pass reads to find the candidates, the strongest
+    /// of every word first (speed against recall on large indexes; small indexes stay below
+    /// it and are ranked exhaustively). At 100,000 generated solutions, 8,000 finds 74% of
+    /// the exhaustive top 20 (reading each word whole, within 20,000 postings, found 70%).
     pub first_pass_postings: u64,
 }
 
@@ -107,7 +109,7 @@ impl Default for RankWeights {
             qtf_log: false,
             dict: 1.0,
             candidates: 100,
-            first_pass_postings: 20_000,
+            first_pass_postings: 8_000,
         }
     }
 }
@@ -229,7 +231,7 @@ impl MatchIndex {
             return Ok(Vec::new());
         }
         let k = (limit * 4).max(w.candidates);
-        let found = candidates(self, &w, &searcher, &generation.segments, &plan, filter, k)?;
+        let found = candidates(self, &w, &searcher, &generation, &plan, filter, k)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

@@ -1,25 +1,27 @@
 //! Scoring a [`Plan`] against the index: candidates from the postings, complete coverage
 //! from their forward records.
 //!
-//! 1. **First pass** (term at a time): the postings of the plan's most telling words
-//!    ([`Word::first_pass`](crate::plan::Word)) and of its concepts are read block by block,
-//!    accumulating each document's partial coverage in a dense per-segment array.
+//! 1. **First pass** (term at a time): the strongest postings of every word and concept of
+//!    the plan are read from the segment's decoded postings (kept strongest first per term,
+//!    see [`crate::cache`]), accumulating each document's partial coverage in a dense
+//!    per-segment array. "Strongest" is what a posting can bring: its word's largest share
+//!    times its saturated term frequency. On a large index, only the postings that can bring
+//!    at least a threshold are read, the threshold chosen so that about
+//!    [`RankWeights::first_pass_postings`] postings are read in all; a small index is read
+//!    whole.
 //! 2. **Candidates**: the documents with the best partial scores that pass the hard filters
 //!    (fast fields, read only for the documents that could be candidates).
 //! 3. **Forward records**: every candidate's stored record gives the frequency of *every*
-//!    query word (also the common ones the first pass skipped), where it occurs (title or
+//!    query word (also the weak postings the first pass skipped), where it occurs (title or
 //!    text), and its concepts: its exact coverage, and the explanation of the same numbers.
 
 use std::cell::RefCell;
 use std::collections::BinaryHeap;
-use std::sync::Arc;
 
 use tantivy::columnar::Column;
-use tantivy::postings::BlockSegmentPostings;
-use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Searcher, SegmentReader};
 
-use crate::cache::{DocNorm, SegmentCache};
+use crate::cache::{unpack, Generation};
 use crate::index::MatchIndex;
 use crate::lang::Lang;
 use crate::plan::Plan;
@@ -71,7 +73,16 @@ struct Scratch {
     touched: Vec<DocId>,
     /// [`rank_key`]s of the touched documents
     keys: Vec<u64>,
-    block: Option<BlockSegmentPostings>,
+    /// see [`threshold`]
+    samples: Vec<f32>,
+}
+
+/// What a list of postings belongs to.
+#[derive(Clone, Copy)]
+enum Source {
+    /// index in `plan.words`
+    Word(usize),
+    Concept,
 }
 
 thread_local! {
@@ -133,64 +144,83 @@ impl Columns {
     }
 }
 
-/// Calls `f(docs, tfs)` for every block of postings of a term in one segment.
-#[inline]
-fn for_each_block(
-    seg: &SegmentReader,
-    field: tantivy::schema::Field,
-    info: &tantivy::postings::TermInfo,
-    block: &mut Option<BlockSegmentPostings>,
-    mut f: impl FnMut(&[DocId], &[u32]),
-) -> Result<()> {
-    let inv = seg.inverted_index(field)?;
-    let postings = match block {
-        Some(b) => {
-            inv.reset_block_postings_from_terminfo(info, b)?;
-            b
-        }
-        None => {
-            block.insert(inv.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?)
-        }
-    };
-    loop {
-        let docs = postings.docs();
-        if docs.is_empty() {
-            break;
-        }
-        f(docs, postings.freqs());
-        postings.advance();
-    }
-    Ok(())
-}
-
-/// The text points of one block of a word's postings, added to the accumulator: `shares`
-/// by language index (0 = the word is not in that language's list), `norm` by fieldnorm id.
-/// (A function of its own, so that the hot loop keeps its state in registers.)
+/// The text points of a word's postings ([packed](crate::cache::unpack)), added to the
+/// accumulator: `shares` by language index (0 = the word is not in that language's list),
+/// `norm` by fieldnorm id. (A function of its own, so that the hot loop keeps its state in
+/// registers.)
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn add_word_block(
+fn add_word_postings(
     acc: &mut [f32],
     touched: &mut Vec<DocId>,
-    docs: &[DocNorm],
-    ids: &[DocId],
-    tfs: &[u32],
+    postings: &[u64],
     shares: &[f32; 8],
     norm: &[f32; 256],
     k1: f32,
+    min_sat: f32,
 ) {
-    let docs = &docs[..acc.len()];
-    for (&d, &tf) in ids.iter().zip(tfs) {
-        let d = d as usize;
-        let doc = docs[d];
-        let share = shares[usize::from(doc.lang & 7)];
+    for &p in postings {
+        let (d, lang, norm_id, tf) = unpack(p);
+        let sat = saturate(k1, tf, norm[norm_id]);
+        if sat < min_sat {
+            break;
+        }
+        let share = shares[lang & 7];
         if share > 0.0 {
-            let a = &mut acc[d];
+            let a = &mut acc[d as usize];
             if *a == 0.0 {
-                touched.push(d as DocId);
+                touched.push(d);
             }
-            *a += share * saturate(k1, tf, norm[usize::from(doc.norm_id)]);
+            *a += share * sat;
         }
     }
+}
+
+/// Samples taken to find the first pass's threshold.
+const SAMPLES: usize = 512;
+
+/// The points a posting can bring at most: `top` times its saturated frequency (a word's
+/// BM25 saturation, a concept's `tf / (tf + K_CONCEPT)`).
+#[inline]
+fn bound(source: Source, top: f32, p: u64, k1: f32, norm: &[f32; 256]) -> f32 {
+    let (_, _, norm_id, tf) = unpack(p);
+    match source {
+        Source::Word(_) => top * saturate(k1, tf, norm[norm_id]),
+        Source::Concept => top * tf as f32 / (tf as f32 + K_CONCEPT),
+    }
+}
+
+/// The fewest points a posting must be able to bring to be read, so that about `budget`
+/// postings are read in all: 0 (all of them) when the lists hold no more. Estimated from
+/// every `stride`-th posting of each list, each standing for the `stride` postings up to it
+/// (the lists are strongest first).
+fn threshold(
+    lists: &[(&[u64], Source, f32)],
+    budget: usize,
+    k1: f32,
+    norm: &[f32; 256],
+    samples: &mut Vec<f32>,
+) -> f32 {
+    let total: usize = lists.iter().map(|l| l.0.len()).sum();
+    if total <= budget {
+        return 0.0;
+    }
+    let stride = total.div_ceil(SAMPLES);
+    samples.clear();
+    for (postings, source, top) in lists {
+        samples.extend(
+            postings
+                .iter()
+                .skip(stride - 1)
+                .step_by(stride)
+                .map(|&p| bound(*source, *top, p, k1, norm)),
+        );
+    }
+    let r = (budget / stride).max(1);
+    if r >= samples.len() {
+        return 0.0;
+    }
+    let (_, &mut tau, _) = samples.select_nth_unstable_by(r - 1, |a, b| b.total_cmp(a));
+    tau
 }
 
 /// BM25's saturated term frequency: `tf~ / (k1 + tf~)`, `tf~ = tf * norm`.
@@ -217,12 +247,19 @@ pub(crate) fn candidates(
     index: &MatchIndex,
     w: &RankWeights,
     searcher: &Searcher,
-    segments: &[Arc<SegmentCache>],
+    generation: &Generation,
     plan: &Plan,
     filter: &Filter,
     k: usize,
 ) -> Result<Vec<Candidate>> {
     let fields = &index.fields;
+    let segments = &generation.segments;
+    let all_docs = searcher
+        .segment_readers()
+        .iter()
+        .map(|s| f64::from(s.max_doc()))
+        .sum::<f64>()
+        .max(1.0);
     // (partial score, segment, doc), over all segments
     let mut chosen: Vec<(f32, u32, DocId)> = Vec::new();
     SCRATCH.with(|scratch| -> Result<()> {
@@ -241,39 +278,67 @@ pub(crate) fn candidates(
                     .get(seg_ord)
                     .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
                 let acc = &mut s.acc[..max_doc];
-                let docs = &cache.docs[..max_doc];
                 let touched = &mut s.touched;
-                // 1. first pass: partial score = text points + concept points
-                for word in plan.words.iter().filter(|w| w.first_pass) {
-                    let Some(info) = &word.infos[seg_ord] else {
-                        continue;
-                    };
-                    // by language index (0..=6; the eighth entry keeps the lookup in bounds)
-                    let mut shares = [0f32; 8];
-                    for (x, share) in shares.iter_mut().zip(word.share) {
-                        *x = share * w.text;
+                // 1. first pass: partial score = text points + concept points, from the
+                // strongest postings of every word and concept (each list is strongest first)
+                // (the postings of the query's words and concepts in this segment, the source
+                // of each and the points its strongest posting could bring)
+                let mut lists: Vec<(&[u64], Source, f32)> =
+                    Vec::with_capacity(plan.words.len() + plan.concepts.len());
+                for (k, word) in plan.words.iter().enumerate() {
+                    if let Some(term) = &word.infos[seg_ord] {
+                        let p = cache.postings(fields.all, term);
+                        let top = w.text * word.share.iter().copied().fold(0.0, f32::max);
+                        lists.push((p, Source::Word(k), top));
                     }
-                    let (k1, norm) = (w.k1, &plan.norm);
-                    for_each_block(seg, fields.all, info, &mut s.block, |ids, tfs| {
-                        add_word_block(acc, touched, docs, ids, tfs, &shares, norm, k1);
-                    })?;
                 }
                 if plan.concept_total > 0.0 {
-                    for c in plan.concepts.iter().filter(|c| c.first_pass) {
-                        let Some(info) = &c.infos[seg_ord] else {
-                            continue;
-                        };
-                        let share = w.concepts * c.weight / plan.concept_total;
-                        for_each_block(seg, fields.concepts, info, &mut s.block, |ids, tfs| {
-                            for (&d, &tf) in ids.iter().zip(tfs) {
+                    for c in &plan.concepts {
+                        if let Some(term) = &c.infos[seg_ord] {
+                            let p = cache.postings(fields.concepts, term);
+                            let top = w.concepts * c.weight / plan.concept_total;
+                            lists.push((p, Source::Concept, top));
+                        }
+                    }
+                }
+                let budget = if w.first_pass_postings == u64::MAX {
+                    usize::MAX
+                } else {
+                    (w.first_pass_postings as f64 * max_doc as f64 / all_docs) as usize
+                };
+                let tau = threshold(&lists, budget, w.k1, &plan.norm, &mut s.samples);
+                for &(postings, source, top) in &lists {
+                    if top <= 0.0 {
+                        continue;
+                    }
+                    // the weakest saturated term frequency read: its posting can bring `tau`
+                    let min_sat = tau / top;
+                    match source {
+                        Source::Word(k) => {
+                            // by language index (0..=6; the eighth entry keeps the lookup in bounds)
+                            let mut shares = [0f32; 8];
+                            for (x, share) in shares.iter_mut().zip(plan.words[k].share) {
+                                *x = share * w.text;
+                            }
+                            add_word_postings(
+                                acc, touched, postings, &shares, &plan.norm, w.k1, min_sat,
+                            );
+                        }
+                        Source::Concept => {
+                            for &p in postings.iter() {
+                                let (d, _, _, tf) = unpack(p);
+                                let tf = tf as f32;
+                                let sat = tf / (tf + K_CONCEPT);
+                                if sat < min_sat {
+                                    break;
+                                }
                                 let a = &mut acc[d as usize];
                                 if *a == 0.0 {
                                     touched.push(d);
                                 }
-                                let tf = tf as f32;
-                                *a += share * tf / (tf + K_CONCEPT);
+                                *a += top * sat;
                             }
-                        })?;
+                        }
                     }
                 }
                 // 2. candidates: best partial scores first, filters only for those. A heap
@@ -367,7 +432,46 @@ pub(crate) fn candidates(
 
 #[cfg(test)]
 mod tests {
-    use super::{from_rank_key, rank_key};
+    use super::{from_rank_key, rank_key, threshold, Source};
+    use crate::cache::{pack, DocNorm};
+
+    #[test]
+    fn the_threshold_reads_about_the_budget_and_everything_below_it() {
+        let norm = [1.0f32; 256];
+        let doc = DocNorm {
+            lang: 0,
+            norm_id: 0,
+        };
+        // three words of 4,000 postings each, strongest first (tf 40 down to 1)
+        let lists: Vec<Vec<u64>> = (0..3)
+            .map(|_| (0..4000u32).map(|d| pack(d, doc, 40 - d / 100)).collect())
+            .collect();
+        let tops = [1.0f32, 0.5, 0.25];
+        let views: Vec<(&[u64], Source, f32)> = lists
+            .iter()
+            .zip(tops)
+            .enumerate()
+            .map(|(k, (l, top))| (l.as_slice(), Source::Word(k), top))
+            .collect();
+        let mut samples = Vec::new();
+        assert_eq!(threshold(&views, 12_000, 1.2, &norm, &mut samples), 0.0);
+        for budget in [500, 2000, 6000] {
+            let tau = threshold(&views, budget, 1.2, &norm, &mut samples);
+            assert!(tau > 0.0);
+            let read: usize = views
+                .iter()
+                .map(|(l, source, top)| {
+                    l.iter()
+                        .take_while(|&&p| super::bound(*source, *top, p, 1.2, &norm) >= tau)
+                        .count()
+                })
+                .sum();
+            assert!(
+                read as f64 > budget as f64 * 0.7 && (read as f64) < budget as f64 * 1.3,
+                "budget {budget}: read {read}"
+            );
+        }
+    }
 
     #[test]
     fn rank_keys_order_by_score_then_lower_document() {

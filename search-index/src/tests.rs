@@ -472,3 +472,51 @@ fn climate_plan_titles_reach_english_through_the_dictionary() {
         );
     }
 }
+
+/// On a large index the first pass reads only the strongest postings of each word (about
+/// `first_pass_postings` in all): a document that says the query's words often, in a short
+/// text, is found among many that mention them once in long texts, and its score is the one
+/// an exhaustive pass gives.
+#[test]
+fn a_budgeted_first_pass_reads_the_strongest_postings_first() {
+    let idx = MatchIndex::create_in_ram().expect("index");
+    let filler = "The company also offers consulting, maintenance, training and reporting \
+                  services for municipal customers across the region, with a long history.";
+    let mut docs = Vec::new();
+    for i in 0..400 {
+        docs.push(sol(
+            &format!("weak-{i:03}"),
+            "en",
+            "Services for cities",
+            &format!("{filler} We sometimes mention heat pumps. {filler} {filler}"),
+            &["energy"],
+        ));
+    }
+    docs.push(sol(
+        "strong",
+        "en",
+        "Heat pumps",
+        "Large heat pumps: heat pumps for district heat pumps.",
+        &["energy"],
+    ));
+    idx.upsert_solutions(&docs).expect("upsert");
+    idx.commit("w1").expect("commit");
+    let ch = chal(
+        "c1",
+        "en",
+        "Heat pumps",
+        "We need large heat pumps.",
+        &["energy"],
+    );
+    let exhaustive = idx.match_challenge(&ch, 3, "en").expect("match");
+    assert_eq!(ids(&exhaustive)[0], "strong");
+
+    let mut budgeted = idx.weights();
+    // 'heat' and 'pumps' alone hold over 800 postings
+    budgeted.first_pass_postings = 50;
+    budgeted.candidates = 5;
+    idx.set_weights(budgeted);
+    let hits = idx.match_challenge(&ch, 3, "en").expect("match");
+    assert_eq!(ids(&hits)[0], "strong");
+    assert_eq!(hits[0].score, exhaustive[0].score);
+}
