@@ -143,7 +143,7 @@ impl SegmentCache {
     }
 
     /// Decodes every term's postings of `field`, [packed](unpack) and
-    /// [strongest first](ByClass::strongest_first): by `tf * norm[fieldnorm id]` when `norm`
+    /// [strongest first](ByClass::strongest_first_into): by `tf * norm[fieldnorm id]` when `norm`
     /// is given (a word), else by `tf` (a concept).
     fn load_postings(
         &mut self,
@@ -279,7 +279,7 @@ const CLASSES: usize = 256;
 const WEAKEST: u32 = (127 - 16) << 3;
 
 /// Postings gathered in document order with their strength, to be ordered
-/// [strongest first](ByClass::strongest_first).
+/// [strongest first](ByClass::strongest_first_into).
 #[derive(Default)]
 struct ByClass {
     postings: Vec<u64>,
