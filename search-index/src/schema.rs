@@ -19,7 +19,7 @@ use tantivy::Index;
 use crate::Error;
 
 /// Version of schema + analysis + thesaurus; stored in every commit's payload.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The tokenizer of the analysed text fields: terms arrive analysed, separated by spaces.
 pub(crate) const TERMS_TOKENIZER: &str = "cm_terms";
