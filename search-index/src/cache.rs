@@ -358,9 +358,24 @@ impl SegmentCaches {
                 .filter(|s| !map.contains_key(&s.segment_id()))
                 .collect()
         };
-        let mut loaded = Vec::with_capacity(missing.len());
-        for seg in missing {
-            loaded.push((seg.segment_id(), Arc::new(SegmentCache::load(seg, fields)?)));
+        // new segments load side by side, one per core (a bulk load brings one segment per
+        // indexing thread)
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut loaded: Vec<(SegmentId, Arc<SegmentCache>)> = Vec::with_capacity(missing.len());
+        for group in missing.chunks(cores) {
+            std::thread::scope(|scope| -> Result<()> {
+                let loads: Vec<_> = group
+                    .iter()
+                    .map(|seg| scope.spawn(move || SegmentCache::load(seg, fields)))
+                    .collect();
+                for (seg, load) in group.iter().zip(loads) {
+                    let cache = load
+                        .join()
+                        .map_err(|_| Error::Invalid("loading a segment panicked".into()))??;
+                    loaded.push((seg.segment_id(), Arc::new(cache)));
+                }
+                Ok(())
+            })?;
         }
         {
             let mut map = self.by_segment.write().map_err(|_| Error::Poisoned)?;
