@@ -132,11 +132,7 @@ impl SegmentCache {
         let inv = seg.inverted_index(fields.all)?;
         let avg_len = (inv.total_num_tokens() as f32 / seg.max_doc().max(1) as f32).max(1.0);
         let b = crate::ranking::RankWeights::default().b;
-        let mut norm = [0f32; 256];
-        for (id, x) in norm.iter_mut().enumerate() {
-            let len = tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8) as f32;
-            *x = 1.0 / (1.0 - b + b * len / avg_len).max(0.05);
-        }
+        let norm = crate::plan::length_norms(b, avg_len);
         cache.load_postings(seg, fields.all, Some(&norm))?;
         cache.load_postings(seg, fields.concepts, None)?;
         Ok(cache)

@@ -91,6 +91,16 @@ impl Plan {
     }
 }
 
+/// BM25's length normalisation by fieldnorm id: `1 / (1 - b + b * len / avg_len)`.
+pub(crate) fn length_norms(b: f32, avg_len: f32) -> [f32; 256] {
+    let mut norm = [0f32; 256];
+    for (id, x) in norm.iter_mut().enumerate() {
+        let len = tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+        *x = 1.0 / (1.0 - b + b * len / avg_len).max(0.05);
+    }
+    norm
+}
+
 fn idf(n: f32, df: f32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
@@ -159,11 +169,7 @@ pub(crate) fn plan(
         tokens += seg.inverted_index(fields.all)?.total_num_tokens();
     }
     let avg_len = (tokens as f32 / max_docs.max(1) as f32).max(1.0);
-    let mut norm = [0f32; 256];
-    for (id, x) in norm.iter_mut().enumerate() {
-        let len = tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8) as f32;
-        *x = 1.0 / (1.0 - w.b + w.b * len / avg_len).max(0.05);
-    }
+    let norm = length_norms(w.b, avg_len);
 
     let field_q = [w.query_title, 1.0, 1.0];
     let qweight = |tf: f32| if w.qtf_log { 1.0 + tf.ln() } else { tf };
