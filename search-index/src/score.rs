@@ -29,7 +29,14 @@ use crate::ranking::RankWeights;
 use crate::Result;
 
 /// Concept frequency saturation: tf / (tf + K_CONCEPT).
-pub(crate) const K_CONCEPT: f32 = 0.5;
+const K_CONCEPT: f32 = 0.5;
+
+/// A concept's saturated frequency: `tf / (tf + K_CONCEPT)`.
+#[inline]
+fn concept_saturate(tf: u32) -> f32 {
+    let tf = tf as f32;
+    tf / (tf + K_CONCEPT)
+}
 
 /// The hard filters, as fast-field conditions.
 pub(crate) struct Filter {
@@ -179,13 +186,13 @@ fn add_word_postings(
 const SAMPLES: usize = 512;
 
 /// The points a posting can bring at most: `top` times its saturated frequency (a word's
-/// BM25 saturation, a concept's `tf / (tf + K_CONCEPT)`).
+/// BM25 saturation, a concept's [`concept_saturate`]).
 #[inline]
 fn bound(source: Source, top: f32, p: u64, k1: f32, norm: &[f32; 256]) -> f32 {
     let (_, _, norm_id, tf) = unpack(p);
     match source {
         Source::Word(_) => top * saturate(k1, tf, norm[norm_id]),
-        Source::Concept => top * tf as f32 / (tf as f32 + K_CONCEPT),
+        Source::Concept => top * concept_saturate(tf),
     }
 }
 
@@ -280,9 +287,9 @@ pub(crate) fn candidates(
                 let acc = &mut s.acc[..max_doc];
                 let touched = &mut s.touched;
                 // 1. first pass: partial score = text points + concept points, from the
-                // strongest postings of every word and concept (each list is strongest first)
-                // (the postings of the query's words and concepts in this segment, the source
-                // of each and the points its strongest posting could bring)
+                // strongest postings of every word and concept. Each list: its postings in
+                // this segment (strongest first), its source and the points its strongest
+                // posting could bring.
                 let mut lists: Vec<(&[u64], Source, f32)> =
                     Vec::with_capacity(plan.words.len() + plan.concepts.len());
                 for (k, word) in plan.words.iter().enumerate() {
@@ -327,8 +334,7 @@ pub(crate) fn candidates(
                         Source::Concept => {
                             for &p in postings.iter() {
                                 let (d, _, _, tf) = unpack(p);
-                                let tf = tf as f32;
-                                let sat = tf / (tf + K_CONCEPT);
+                                let sat = concept_saturate(tf);
                                 if sat < min_sat {
                                     break;
                                 }
@@ -411,8 +417,7 @@ pub(crate) fn candidates(
                 let Some(&k) = plan.concept_by_hash.get(&h) else {
                     continue;
                 };
-                let tf = tf as f32;
-                let s = plan.concepts[k].weight * tf / (tf + K_CONCEPT);
+                let s = plan.concepts[k].weight * concept_saturate(tf);
                 concepts += s / plan.concept_total;
                 concept_hits.push((k, s));
             }
