@@ -8,6 +8,10 @@ use std::time::Instant;
 
 use search_index::{bench_corpus, MatchIndex};
 
+// The allocator of the product's binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), search_index::Error> {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);

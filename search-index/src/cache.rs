@@ -114,7 +114,7 @@ impl SegmentCache {
         let norms = seg.get_fieldnorms_reader(fields.all)?;
         let docs = (0..seg.max_doc())
             .map(|d| DocNorm {
-                lang: columns.lang.first(d).map_or(0, |l| l.min(6) as u8),
+                lang: columns.lang(d).idx() as u8,
                 norm_id: norms.fieldnorm_id(d),
             })
             .collect();

@@ -61,6 +61,9 @@ pub(crate) struct Plan {
     pub(crate) words: Vec<Word>,
     /// Word hash ([`crate::forward::hash`]) -> index in `words`.
     pub(crate) by_hash: HashMap<u32, usize, BuildHasherDefault<crate::forward::HashedKey>>,
+    /// The hashes of `by_hash`, as a quick test before the map (most words of a document
+    /// are not in the query).
+    pub(crate) word_filter: HashFilter,
     /// `lists[L]`: the words a document in language `L` is judged on (the query's own words
     /// for its language; their translations and shared words for the others).
     pub(crate) lists: [Vec<Listed>; 7],
@@ -88,6 +91,25 @@ impl Plan {
             Surface::Query(i) => self.query_words.get(i as usize).map(String::as_str),
             Surface::Label(s) => Some(s),
         }
+    }
+}
+
+/// A set of hashes as 4,096 bits: "maybe in the set" or "certainly not".
+pub(crate) struct HashFilter([u64; 64]);
+
+impl HashFilter {
+    fn of(hashes: impl IntoIterator<Item = u32>) -> HashFilter {
+        let mut bits = [0u64; 64];
+        for h in hashes {
+            bits[(h >> 6) as usize & 63] |= 1 << (h & 63);
+        }
+        HashFilter(bits)
+    }
+
+    /// False when `h` is certainly not in the set.
+    #[inline]
+    pub(crate) fn may_contain(&self, h: u32) -> bool {
+        self.0[(h >> 6) as usize & 63] >> (h & 63) & 1 != 0
     }
 }
 
@@ -129,8 +151,11 @@ struct Cand<'w> {
 /// The `max` heaviest of `list`, heaviest first (texts are distinct within a list, so the
 /// order is total and the unstable selection and sort give one result).
 fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize) {
-    let by_weight =
-        |a: &Cand<'_>, b: &Cand<'_>| b.weight.total_cmp(&a.weight).then(a.text.cmp(b.text));
+    let by_weight = |a: &Cand<'_>, b: &Cand<'_>| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| a.text.cmp(b.text))
+    };
     if max == 0 {
         list.clear();
         return;
@@ -322,7 +347,7 @@ pub(crate) fn plan(
         let lookups = TRANSLATION_LOOKUPS.max(w.max_translated);
         if etf.len() > lookups {
             etf.select_nth_unstable_by(lookups - 1, |a, b| {
-                b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(b.0))
+                b.1 .0.total_cmp(&a.1 .0).then_with(|| a.0.cmp(b.0))
             });
             etf.truncate(lookups);
         }
@@ -373,10 +398,11 @@ pub(crate) fn plan(
         }
     }
     let concept_total: f32 = concepts.iter().map(|c| c.weight).sum();
-    let by_hash = by_text
+    let by_hash: HashMap<u32, usize, BuildHasherDefault<crate::forward::HashedKey>> = by_text
         .iter()
         .map(|(text, &k)| (crate::forward::hash(text), k))
         .collect();
+    let word_filter = HashFilter::of(by_hash.keys().copied());
     let concept_by_hash = concepts
         .iter()
         .enumerate()
@@ -386,6 +412,7 @@ pub(crate) fn plan(
         lang,
         words: merged,
         by_hash,
+        word_filter,
         lists: out_lists,
         concepts,
         concept_by_hash,

@@ -42,7 +42,7 @@ use crate::schema::{
     country, country_code, country_from_code, sector_names, ANY_COUNTRY_CODE, CLASS_CHALLENGE_OPEN,
     CLASS_SOLUTION_PUBLISHED,
 };
-use crate::score::{candidates, Candidate, Filter};
+use crate::score::{candidates, Candidate, Candidates, Filter};
 use crate::thesaurus::thesaurus;
 use crate::{ChallengeDoc, Hit, Result, SolutionDoc};
 
@@ -236,13 +236,15 @@ impl MatchIndex {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        let scored: Vec<Scored> = found
-            .into_iter()
-            .map(|c| Scored::new(&w, &plan, &side, c, now))
+        let query = QuerySide::of(&side);
+        let scored: Vec<Scored<'_>> = found
+            .list
+            .iter()
+            .map(|c| Scored::new(&w, &plan, &query, c, &found.served[c.served.clone()], now))
             .filter(|s| s.relevance > 0.0)
             .collect();
-        // The best `limit`, best first: selected, then sorted (by position, not the large
-        // records themselves; the position last keeps the order total).
+        // The best `limit`, best first: selected, then sorted (by position, not the records
+        // themselves; the position last keeps the order total).
         let rank = |&i: &usize, &j: &usize| {
             let (a, b) = (&scored[i], &scored[j]);
             b.parts
@@ -250,7 +252,7 @@ impl MatchIndex {
                 .total_cmp(&a.parts.total)
                 .then(b.raw.total_cmp(&a.raw))
                 // by id, not by address: a rebuilt index may hold the documents in another order
-                .then_with(|| a.c.id.cmp(&b.c.id))
+                .then_with(|| a.c.id.cmp(b.c.id))
                 .then(i.cmp(&j))
         };
         let mut order: Vec<usize> = (0..scored.len()).collect();
@@ -259,15 +261,13 @@ impl MatchIndex {
             order.truncate(limit);
         }
         order.sort_unstable_by(rank);
-        let mut scored: Vec<Option<Scored>> = scored.into_iter().map(Some).collect();
         let reader = Lang::from_code(reader_lang).unwrap_or(Lang::En);
         Ok(order
             .into_iter()
-            .filter_map(|i| scored[i].take())
-            .map(|s| {
-                let (id, explanation) = s.explain(&plan, reader);
+            .map(|i| {
+                let explanation = scored[i].explain(&plan, &found, reader);
                 Hit {
-                    id,
+                    id: scored[i].c.id.to_string(),
                     score: explanation.parts.total,
                     explanation,
                 }
@@ -276,74 +276,107 @@ impl MatchIndex {
     }
 }
 
+/// The query side's part of the country fit, resolved once per match.
+enum QuerySide<'a> {
+    /// a challenge: its city's country code (0 = none) and its minimum TRL
+    Challenge { city: u64, min_trl: Option<u8> },
+    /// a solution: the codes of the countries it names, whether it serves all, its TRL
+    Solution {
+        codes: Vec<u64>,
+        global: bool,
+        trl: Option<u8>,
+        _doc: std::marker::PhantomData<&'a ()>,
+    },
+}
+
+impl QuerySide<'_> {
+    fn of<'a>(side: &Side<'a>) -> QuerySide<'a> {
+        match side {
+            Side::Challenge(ch) => QuerySide::Challenge {
+                city: ch.country.as_deref().map_or(0, country_code),
+                min_trl: ch.min_trl.filter(|m| *m > 0),
+            },
+            Side::Solution(sol) => QuerySide::Solution {
+                codes: sol
+                    .countries
+                    .iter()
+                    .map(|c| country_code(c))
+                    .filter(|&c| c != 0)
+                    .collect(),
+                global: sol.global,
+                trl: sol.trl.filter(|t| *t > 0),
+                _doc: std::marker::PhantomData,
+            },
+        }
+    }
+}
+
+/// A document's country fit, by code (made into words only for the hits shown).
+#[derive(Clone, Copy)]
+struct CountryMatch {
+    /// the city's country code (0 = none)
+    code: u64,
+    explicit: bool,
+    global: bool,
+    fit: f32,
+}
+
 /// TRL and country fit of a document (`doc_trl`, its `served` codes) for the query side.
-fn structured_fit(side: &Side<'_>, doc_trl: u64, served: &[u64]) -> (TrlFit, CountryFit) {
-    match side {
-        Side::Challenge(ch) => {
-            let sol_trl = u8::try_from(doc_trl).ok().filter(|t| *t > 0);
-            let trl = trl_fit(sol_trl, ch.min_trl.filter(|m| *m > 0));
-            let city = ch.country.as_deref().and_then(country);
-            let explicit = city
-                .as_deref()
-                .is_some_and(|c| served.contains(&country_code(c)));
-            let country = match (city, explicit) {
-                (Some(c), true) => CountryFit {
-                    country: Some(c),
-                    explicit: true,
-                    global: false,
-                    fit: 1.0,
-                    note: String::new(),
-                },
-                (Some(c), _) => CountryFit {
-                    country: Some(c),
-                    explicit: false,
-                    global: true,
-                    fit: 0.75,
-                    note: String::new(),
-                },
-                (None, _) => CountryFit {
-                    country: None,
+fn structured_fit(query: &QuerySide<'_>, doc_trl: u64, served: &[u64]) -> (TrlFit, CountryMatch) {
+    let doc_trl = u8::try_from(doc_trl).ok().filter(|t| *t > 0);
+    match query {
+        QuerySide::Challenge { city, min_trl } => {
+            let trl = trl_fit(doc_trl, *min_trl);
+            // (the filters let through only documents that serve the city's country or all)
+            let country = match *city {
+                0 => CountryMatch {
+                    code: 0,
                     explicit: false,
                     global: false,
                     fit: 0.5,
-                    note: String::new(),
+                },
+                c if served.contains(&c) => CountryMatch {
+                    code: c,
+                    explicit: true,
+                    global: false,
+                    fit: 1.0,
+                },
+                c => CountryMatch {
+                    code: c,
+                    explicit: false,
+                    global: true,
+                    fit: 0.75,
                 },
             };
             (trl, country)
         }
-        Side::Solution(sol) => {
-            let min = u8::try_from(doc_trl).ok().filter(|t| *t > 0);
-            let trl = trl_fit(sol.trl.filter(|t| *t > 0), min);
+        QuerySide::Solution {
+            codes, global, trl, ..
+        } => {
+            // the document is a challenge: its trl field is its minimum, its one code its city's
+            let trl = trl_fit(*trl, doc_trl);
             let city = served
                 .first()
-                .filter(|&&c| c != ANY_COUNTRY_CODE)
-                .and_then(|&c| country_from_code(c));
-            let explicit = city.as_deref().is_some_and(|c| {
-                sol.countries
-                    .iter()
-                    .any(|x| country(x).as_deref() == Some(c))
-            });
+                .copied()
+                .filter(|&c| c != ANY_COUNTRY_CODE && country_from_code(c).is_some());
             let country = match city {
-                Some(c) if explicit => CountryFit {
-                    country: Some(c),
+                Some(c) if codes.contains(&c) => CountryMatch {
+                    code: c,
                     explicit: true,
                     global: false,
                     fit: 1.0,
-                    note: String::new(),
                 },
-                Some(c) => CountryFit {
-                    country: Some(c),
+                Some(c) => CountryMatch {
+                    code: c,
                     explicit: false,
                     global: true,
                     fit: 0.75,
-                    note: String::new(),
                 },
-                None => CountryFit {
-                    country: None,
+                None => CountryMatch {
+                    code: 0,
                     explicit: false,
-                    global: sol.global,
+                    global: *global,
                     fit: 0.5,
-                    note: String::new(),
                 },
             };
             (trl, country)
@@ -382,26 +415,33 @@ fn add_notes(trl: &mut TrlFit, country: &mut CountryFit) {
     };
 }
 
-struct Scored {
-    c: Candidate,
+struct Scored<'g> {
+    c: &'g Candidate<'g>,
     parts: ScoreParts,
     raw: f32,
     relevance: f32,
     sector_fit: f32,
     trl: TrlFit,
-    country: CountryFit,
+    country: CountryMatch,
     age_days: f32,
 }
 
-impl Scored {
-    fn new(w: &RankWeights, plan: &Plan, side: &Side<'_>, c: Candidate, now: i64) -> Scored {
+impl<'g> Scored<'g> {
+    fn new(
+        w: &RankWeights,
+        plan: &Plan,
+        query: &QuerySide<'_>,
+        c: &'g Candidate<'g>,
+        served: &[u64],
+        now: i64,
+    ) -> Scored<'g> {
         let f = c.facts;
         let sector_fit = if plan.sectors == 0 {
             0.0
         } else {
             (plan.sectors & f.sector_mask).count_ones() as f32 / plan.sectors.count_ones() as f32
         };
-        let (trl, country_fit) = structured_fit(side, f.trl, &c.served);
+        let (trl, country_fit) = structured_fit(query, f.trl, served);
         let age_days = ((now - f.updated_at).max(0) as f32) / 86_400.0;
         let fresh = 0.5f32.powf(age_days / FRESH_HALF_LIFE_DAYS);
         let relevance = c.text + c.concepts;
@@ -437,12 +477,12 @@ impl Scored {
         }
     }
 
-    /// The hit's id and explanation.
-    fn explain(self, plan: &Plan, reader: Lang) -> (String, Explanation) {
+    /// The hit's explanation.
+    fn explain(&self, plan: &Plan, pool: &Candidates<'_>, reader: Lang) -> Explanation {
         let t = thesaurus();
         let c = self.c;
-        let concept_score: f32 = c.concept_hits.iter().map(|h| h.1).sum();
-        let mut concept_hits = c.concept_hits;
+        let mut concept_hits = pool.concept_hits[c.concept_hits.clone()].to_vec();
+        let concept_score: f32 = concept_hits.iter().map(|h| h.1).sum();
         concept_hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let concepts = concept_hits
             .iter()
@@ -464,7 +504,7 @@ impl Scored {
         let mut terms = Vec::new();
         for (name, in_title) in [("title", true), ("text", false)] {
             let mut found: Vec<(f32, &str)> = Vec::new();
-            for &(pos, contribution, title_tf, all_tf) in &c.words {
+            for &(pos, contribution, title_tf, all_tf) in &pool.words[c.words.clone()] {
                 let tf = if in_title {
                     title_tf
                 } else {
@@ -482,7 +522,7 @@ impl Scored {
                     None => found.push((share, surface)),
                 }
             }
-            found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+            found.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
             if !found.is_empty() {
                 terms.push(FieldTerms {
                     field: name.to_string(),
@@ -494,7 +534,14 @@ impl Scored {
                 });
             }
         }
-        let (mut trl, mut country) = (self.trl, self.country);
+        let mut trl = self.trl.clone();
+        let mut country = CountryFit {
+            country: country_from_code(self.country.code),
+            explicit: self.country.explicit,
+            global: self.country.global,
+            fit: self.country.fit,
+            note: String::new(),
+        };
         add_notes(&mut trl, &mut country);
         let mut e = Explanation {
             summary: String::new(),
@@ -513,6 +560,6 @@ impl Scored {
             parts: self.parts,
         };
         e.summary = summary(&e);
-        (c.id, e)
+        e
     }
 }

@@ -17,7 +17,9 @@
 
 use std::cell::RefCell;
 use std::collections::BinaryHeap;
+use std::ops::Range;
 
+use rustc_hash::FxHashMap;
 use tantivy::columnar::Column;
 use tantivy::{DocId, Searcher, SegmentReader};
 
@@ -57,15 +59,28 @@ pub(crate) struct DocFacts {
     pub(crate) updated_at: i64,
 }
 
-/// A document that passed the filters, with its coverages and what matched.
-pub(crate) struct Candidate {
-    pub(crate) id: String,
+/// A document that passed the filters, with its coverages. What matched is in the
+/// [`Candidates`]' shared lists, at the ranges it names.
+pub(crate) struct Candidate<'g> {
+    pub(crate) id: &'g str,
     /// Text coverage of its language's list, 0..=1.
     pub(crate) text: f32,
     /// Concept coverage, 0..=1.
     pub(crate) concepts: f32,
     pub(crate) facts: DocFacts,
-    /// The document's `served` codes (country fit).
+    /// its `served` codes (country fit), in [`Candidates::served`]
+    pub(crate) served: Range<usize>,
+    /// its words, in [`Candidates::words`]
+    pub(crate) words: Range<usize>,
+    /// its concepts, in [`Candidates::concept_hits`]
+    pub(crate) concept_hits: Range<usize>,
+}
+
+/// The candidates of a match, with what matched of each in shared lists (a few allocations
+/// per match, not a few per candidate).
+#[derive(Default)]
+pub(crate) struct Candidates<'g> {
+    pub(crate) list: Vec<Candidate<'g>>,
     pub(crate) served: Vec<u64>,
     /// (position in its language's list, contribution, tf in the title, tf in all text)
     pub(crate) words: Vec<(u32, f32, u32, u32)>,
@@ -96,58 +111,140 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// The fast fields of one segment that the hard filters and the ranking read.
+/// What the hard filters read of a document, decoded from the fast fields at load.
+#[derive(Clone, Copy)]
+struct DocFilter {
+    /// the bits ([`Columns::served_bits`]) of its `served` codes
+    served: u64,
+    /// `class` (u8::MAX = none)
+    class: u8,
+    trl: u8,
+}
+
+/// Bit of [`DocFilter::served`] for a code beyond the segment's first 63 distinct ones.
+const OTHER_CODES: u64 = 1 << 63;
+
+/// A filter's allowed `served` codes as the bits of one segment.
+pub(crate) struct ServedMask {
+    bits: u64,
+    /// some allowed code has no bit of its own in the segment
+    others: bool,
+}
+
+/// The fast fields of one segment that the hard filters and the ranking read: decoded once
+/// at load into plain arrays (a fast-field read per candidate cost more than the rest of
+/// its filtering), with the `served` column kept for codes beyond 63 per segment.
 pub(crate) struct Columns {
-    class: Column<u64>,
-    pub(crate) lang: Column<u64>,
-    sector_mask: Column<u64>,
-    trl: Column<u64>,
     served: Column<u64>,
-    updated_at: Column<i64>,
+    /// `served` code -> its bit in [`DocFilter::served`] (the first 63 distinct codes)
+    served_bits: FxHashMap<u64, u32>,
+    filters: Vec<DocFilter>,
+    facts: Vec<DocFacts>,
 }
 
 impl Columns {
     pub(crate) fn open(seg: &SegmentReader) -> Result<Columns> {
         let ff = seg.fast_fields();
+        let class = ff.u64("class")?;
+        let lang = ff.u64("lang")?;
+        let sector_mask = ff.u64("sector_mask")?;
+        let trl = ff.u64("trl")?;
+        let served = ff.u64("served")?;
+        let updated_at = ff.i64("updated_at")?;
+        let mut served_bits: FxHashMap<u64, u32> = FxHashMap::default();
+        let max_doc = seg.max_doc();
+        let mut filters = Vec::with_capacity(max_doc as usize);
+        let mut facts = Vec::with_capacity(max_doc as usize);
+        for doc in 0..max_doc {
+            let mut mask = 0u64;
+            for code in served.values_for_doc(doc) {
+                let next = served_bits.len() as u32;
+                mask |= match served_bits.get(&code) {
+                    Some(&bit) => 1 << bit,
+                    None if next < 63 => {
+                        served_bits.insert(code, next);
+                        1 << next
+                    }
+                    None => OTHER_CODES,
+                };
+            }
+            let doc_trl = trl.first(doc).unwrap_or(0);
+            filters.push(DocFilter {
+                served: mask,
+                class: class
+                    .first(doc)
+                    .and_then(|c| u8::try_from(c).ok())
+                    .unwrap_or(u8::MAX),
+                trl: u8::try_from(doc_trl).unwrap_or(u8::MAX),
+            });
+            facts.push(DocFacts {
+                lang: lang.first(doc).and_then(Lang::from_idx).unwrap_or(Lang::En),
+                sector_mask: sector_mask.first(doc).unwrap_or(0),
+                trl: doc_trl,
+                updated_at: updated_at.first(doc).unwrap_or(0),
+            });
+        }
         Ok(Columns {
-            class: ff.u64("class")?,
-            lang: ff.u64("lang")?,
-            sector_mask: ff.u64("sector_mask")?,
-            trl: ff.u64("trl")?,
-            served: ff.u64("served")?,
-            updated_at: ff.i64("updated_at")?,
+            served,
+            served_bits,
+            filters,
+            facts,
         })
     }
 
+    /// `filter`'s allowed `served` codes as this segment's bits.
+    pub(crate) fn served_mask(&self, filter: &Filter) -> ServedMask {
+        let mut mask = ServedMask {
+            bits: 0,
+            others: false,
+        };
+        for code in filter.served.iter().flatten() {
+            match self.served_bits.get(code) {
+                Some(&bit) => mask.bits |= 1 << bit,
+                None => mask.others = true,
+            }
+        }
+        mask
+    }
+
     #[inline]
-    fn passes(&self, f: &Filter, doc: DocId) -> bool {
-        if self.class.first(doc) != Some(f.class) {
+    fn passes(&self, f: &Filter, served: &ServedMask, doc: DocId) -> bool {
+        let Some(d) = self.filters.get(doc as usize) else {
+            return false;
+        };
+        if u64::from(d.class) != f.class {
             return false;
         }
-        let trl = self.trl.first(doc).unwrap_or(0);
+        let trl = u64::from(d.trl);
         if trl < f.trl.0 || trl > f.trl.1 {
             return false;
         }
         match &f.served {
-            Some(allowed) => self
-                .served
-                .values_for_doc(doc)
-                .any(|c| allowed.contains(&c)),
+            Some(allowed) => {
+                d.served & served.bits != 0
+                    || (d.served & OTHER_CODES != 0
+                        && served.others
+                        && self
+                            .served
+                            .values_for_doc(doc)
+                            .any(|c| allowed.contains(&c)))
+            }
             None => true,
         }
     }
 
+    /// The language of `doc` (English when unknown).
+    pub(crate) fn lang(&self, doc: DocId) -> Lang {
+        self.facts.get(doc as usize).map_or(Lang::En, |f| f.lang)
+    }
+
     fn facts(&self, doc: DocId) -> DocFacts {
-        DocFacts {
-            lang: self
-                .lang
-                .first(doc)
-                .and_then(Lang::from_idx)
-                .unwrap_or(Lang::En),
-            sector_mask: self.sector_mask.first(doc).unwrap_or(0),
-            trl: self.trl.first(doc).unwrap_or(0),
-            updated_at: self.updated_at.first(doc).unwrap_or(0),
-        }
+        self.facts.get(doc as usize).copied().unwrap_or(DocFacts {
+            lang: Lang::En,
+            sector_mask: 0,
+            trl: 0,
+            updated_at: 0,
+        })
     }
 }
 
@@ -250,15 +347,15 @@ fn from_rank_key(key: u64) -> (f32, DocId) {
 }
 
 /// The `k` best candidates that pass `filter`, with their exact coverages.
-pub(crate) fn candidates(
+pub(crate) fn candidates<'g>(
     index: &MatchIndex,
     w: &RankWeights,
     searcher: &Searcher,
-    generation: &Generation,
+    generation: &'g Generation,
     plan: &Plan,
     filter: &Filter,
     k: usize,
-) -> Result<Vec<Candidate>> {
+) -> Result<Candidates<'g>> {
     let fields = &index.fields;
     let segments = &generation.segments;
     let all_docs = searcher
@@ -360,11 +457,14 @@ pub(crate) fn candidates(
                     keys
                 });
                 let alive = seg.alive_bitset();
+                let served = cache.columns.served_mask(filter);
                 let mut taken = 0;
                 while taken < k {
                     let Some(key) = heap.pop() else { break };
                     let (p, d) = from_rank_key(key);
-                    if alive.is_some_and(|a| a.is_deleted(d)) || !cache.columns.passes(filter, d) {
+                    if alive.is_some_and(|a| a.is_deleted(d))
+                        || !cache.columns.passes(filter, &served, d)
+                    {
                         continue;
                     }
                     chosen.push((p, seg_ord as u32, d));
@@ -381,13 +481,18 @@ pub(crate) fn candidates(
         result
     })?;
     // across segments, the best k partial scores
-    chosen.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-    chosen.truncate(k);
+    if chosen.len() > k {
+        chosen.select_nth_unstable_by(k - 1, |a, b| {
+            b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2)))
+        });
+        chosen.truncate(k);
+    }
     chosen.sort_unstable_by_key(|c| (c.1, c.2));
     // 3. complete coverage from the forward records
-    let mut out = Vec::with_capacity(chosen.len());
-    // (a candidate's words are gathered here, then copied at their exact size)
-    let mut words = Vec::new();
+    let mut out = Candidates {
+        list: Vec::with_capacity(chosen.len()),
+        ..Candidates::default()
+    };
     for (_, seg_ord, d) in chosen {
         let cache = segments
             .get(seg_ord as usize)
@@ -398,8 +503,11 @@ pub(crate) fn candidates(
         let norm = plan.norm[usize::from(cache.docs[d as usize].norm_id)];
         let l = facts.lang.idx();
         let mut text = 0.0;
-        words.clear();
+        let words_start = out.words.len();
         for (h, all_tf, title_tf) in fwd.words() {
+            if !plan.word_filter.may_contain(h) {
+                continue;
+            }
             let Some(&k) = plan.by_hash.get(&h) else {
                 continue;
             };
@@ -407,11 +515,12 @@ pub(crate) fn candidates(
             if word.share[l] > 0.0 && all_tf > 0 {
                 let contribution = word.share[l] * saturate(w.k1, all_tf, norm);
                 text += contribution;
-                words.push((word.listed[l], contribution, title_tf, all_tf));
+                out.words
+                    .push((word.listed[l], contribution, title_tf, all_tf));
             }
         }
         let mut concepts = 0.0;
-        let mut concept_hits = Vec::new();
+        let concepts_start = out.concept_hits.len();
         if plan.concept_total > 0.0 {
             for (h, tf) in fwd.concepts() {
                 let Some(&k) = plan.concept_by_hash.get(&h) else {
@@ -419,17 +528,19 @@ pub(crate) fn candidates(
                 };
                 let s = plan.concepts[k].weight * concept_saturate(tf);
                 concepts += s / plan.concept_total;
-                concept_hits.push((k, s));
+                out.concept_hits.push((k, s));
             }
         }
-        out.push(Candidate {
-            id: fwd.id.to_string(),
+        let served_start = out.served.len();
+        out.served.extend(c.served.values_for_doc(d));
+        out.list.push(Candidate {
+            id: fwd.id,
             text: text.min(1.0),
             concepts: concepts.min(1.0),
             facts,
-            served: c.served.values_for_doc(d).collect(),
-            words: words.clone(),
-            concept_hits,
+            served: served_start..out.served.len(),
+            words: words_start..out.words.len(),
+            concept_hits: concepts_start..out.concept_hits.len(),
         });
     }
     Ok(out)

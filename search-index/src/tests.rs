@@ -520,3 +520,67 @@ fn a_budgeted_first_pass_reads_the_strongest_postings_first() {
     assert_eq!(ids(&hits)[0], "strong");
     assert_eq!(hits[0].score, exhaustive[0].score);
 }
+
+#[test]
+fn the_country_filter_holds_beyond_63_countries_in_a_segment() {
+    // The filter keeps one bit per country code for the first 63 codes of a segment and
+    // reads the column for the rest: a challenge in a country past that sees exactly the
+    // solutions that serve it (and the global ones), both ways.
+    let idx = MatchIndex::create_in_ram().expect("index");
+    let codes: Vec<String> = (b'A'..=b'Z')
+        .flat_map(|a| (b'A'..=b'Z').map(move |b| String::from_utf8(vec![a, b]).expect("ascii")))
+        .take(160)
+        .collect();
+    let mut docs = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let mut s = sol(
+            &format!("s-{code}"),
+            "en",
+            "District heating",
+            "District heating networks for cities.",
+            &["energy"],
+        );
+        s.global = false;
+        // each solution serves its own country and the next one
+        s.countries = vec![code.clone(), codes[(i + 1) % codes.len()].clone()];
+        docs.push(s);
+    }
+    let mut everywhere = sol(
+        "s-global",
+        "en",
+        "District heating",
+        "District heating networks for cities.",
+        &["energy"],
+    );
+    everywhere.global = true;
+    docs.push(everywhere);
+    idx.upsert_solutions(&docs).expect("upsert");
+    idx.commit("w1").expect("commit");
+    // (a bulk load writes one segment per indexing thread: at most two here, each with
+    // more than 63 of the codes)
+    assert!(idx.num_segments() <= 2, "{} segments", idx.num_segments());
+    for code in ["AB", codes[120].as_str(), codes[159].as_str()] {
+        let mut ch = chal(
+            "c",
+            "en",
+            "District heating",
+            "District heating for the city.",
+            &["energy"],
+        );
+        ch.country = Some(code.into());
+        let mut found = ids(&idx.match_challenge(&ch, 100, "en").expect("match"))
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        found.sort();
+        let i = codes.iter().position(|c| c == code).expect("code");
+        let before = &codes[(i + codes.len() - 1) % codes.len()];
+        let mut want = vec![
+            format!("s-{before}"),
+            format!("s-{code}"),
+            "s-global".to_string(),
+        ];
+        want.sort();
+        assert_eq!(found, want, "challenge in {code}");
+    }
+}

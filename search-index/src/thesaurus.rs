@@ -514,7 +514,7 @@ fn word_translations(label_units: &[[Vec<Vec<String>>; 7]]) -> (Dict, Dict) {
         let prune = |m: HashMap<&str, Vec<(&str, f32)>>| -> HashMap<String, Vec<(String, f32)>> {
             m.into_iter()
                 .map(|(k, mut v)| {
-                    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+                    v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
                     let best = v[0].1;
                     let kept = v
                         .into_iter()
