@@ -145,7 +145,12 @@ pub(crate) fn summary(e: &Explanation) -> String {
         _ => "Weak fit",
     };
     let mut s = String::with_capacity(256);
-    let _ = write!(s, "{strength} ({:.0}/100).", e.parts.total);
+    // (an integer, rounded as `{:.0}` would: half to even)
+    let _ = write!(
+        s,
+        "{strength} ({}/100).",
+        e.parts.total.round_ties_even() as i32
+    );
     if !e.concepts.is_empty() {
         s.push_str(" Both are about ");
         push_quoted(&mut s, e.concepts.iter().map(|c| c.label.as_str()), 4);

@@ -251,16 +251,20 @@ pub(crate) fn plan(
         field: fields.all,
     };
     let mut lists: [Vec<Cand<'_>>; 7] = Default::default();
-    for &(text, q) in &qwords {
-        let TermEntry { df, infos } = words.get(text)?;
-        if df == 0 {
+    // the query's words as the index knows them (looked up once: they count in every list)
+    let own_entries: Vec<TermEntry> = qwords
+        .iter()
+        .map(|&(text, _)| words.get(text))
+        .collect::<Result<_>>()?;
+    for (&(text, q), entry) in qwords.iter().zip(&own_entries) {
+        if entry.df == 0 {
             continue;
         }
         lists[lang.idx()].push(Cand {
             text,
             surface: Surface::Query(q.surface),
-            weight: qweight(q.tf) * idf(n, df as f32),
-            infos,
+            weight: qweight(q.tf) * idf(n, entry.df as f32),
+            infos: entry.infos.clone(),
         });
     }
     sort_and_cut(&mut lists[lang.idx()], w.max_terms);
@@ -299,9 +303,11 @@ pub(crate) fn plan(
     // in the same coverage as the translations: a document in another language is judged
     // on one list, so that a query whose words are mostly unknown to the index cannot
     // reach full coverage with its one shared word.
-    let own: FxHashMap<&str, (f32, Surface)> = qwords
+    // (weight, surface, index in `own_entries`)
+    let own: FxHashMap<&str, (f32, Surface, Option<usize>)> = qwords
         .iter()
-        .map(|&(text, q)| (text, (qweight(q.tf), Surface::Query(q.surface))))
+        .enumerate()
+        .map(|(i, &(text, q))| (text, (qweight(q.tf), Surface::Query(q.surface), Some(i))))
         .collect();
     for target in Lang::ALL {
         if target == lang {
@@ -323,7 +329,7 @@ pub(crate) fn plan(
                 for u in units {
                     let e = etf
                         .entry(u.as_str())
-                        .or_insert((0.0, Surface::Label(label)));
+                        .or_insert((0.0, Surface::Label(label), None));
                     e.0 = e.0.max(q);
                 }
             }
@@ -336,13 +342,15 @@ pub(crate) fn plan(
                 translated.clear();
                 t.translate_into(lang, target, text, &mut translated);
                 for &(tr, x) in &translated {
-                    let e = etf.entry(tr).or_insert((0.0, Surface::Query(qw.surface)));
+                    let e = etf
+                        .entry(tr)
+                        .or_insert((0.0, Surface::Query(qw.surface), None));
                     e.0 = e.0.max(q * x);
                 }
             }
         }
         // Look up the words that weigh most in the query (a word's idf can only lower it).
-        let mut etf: Vec<(&str, (f32, Surface))> = etf.into_iter().collect();
+        let mut etf: Vec<(&str, (f32, Surface, Option<usize>))> = etf.into_iter().collect();
         // (the list is sorted after the look-ups: only which words, not their order, counts here)
         let lookups = TRANSLATION_LOOKUPS.max(w.max_translated);
         if etf.len() > lookups {
@@ -352,8 +360,11 @@ pub(crate) fn plan(
             etf.truncate(lookups);
         }
         let list = &mut lists[target.idx()];
-        for (text, (q, surface)) in etf {
-            let TermEntry { df, infos } = words.get(text)?;
+        for (text, (q, surface, own_entry)) in etf {
+            let TermEntry { df, infos } = match own_entry {
+                Some(i) => own_entries[i].clone(),
+                None => words.get(text)?,
+            };
             if df == 0 {
                 continue;
             }
