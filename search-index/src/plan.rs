@@ -167,6 +167,26 @@ fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize) {
     list.sort_unstable_by(by_weight);
 }
 
+/// A word wanted in another language's list, before its look-up.
+#[derive(Clone, Copy)]
+struct Wanted {
+    /// its weight in the query (before idf)
+    weight: f32,
+    surface: Surface,
+    /// a word of the query: its index in the query's looked-up words
+    own: Option<usize>,
+}
+
+impl Wanted {
+    fn new(surface: Surface) -> Wanted {
+        Wanted {
+            weight: 0.0,
+            surface,
+            own: None,
+        }
+    }
+}
+
 /// A word of the query: its weight in the query and its surface.
 struct QWord {
     tf: f32,
@@ -303,11 +323,17 @@ pub(crate) fn plan(
     // in the same coverage as the translations: a document in another language is judged
     // on one list, so that a query whose words are mostly unknown to the index cannot
     // reach full coverage with its one shared word.
-    // (weight, surface, index in `own_entries`)
-    let own: FxHashMap<&str, (f32, Surface, Option<usize>)> = qwords
+    let own: FxHashMap<&str, Wanted> = qwords
         .iter()
         .enumerate()
-        .map(|(i, &(text, q))| (text, (qweight(q.tf), Surface::Query(q.surface), Some(i))))
+        .map(|(i, &(text, q))| {
+            let wanted = Wanted {
+                weight: qweight(q.tf),
+                surface: Surface::Query(q.surface),
+                own: Some(i),
+            };
+            (text, wanted)
+        })
         .collect();
     for target in Lang::ALL {
         if target == lang {
@@ -329,8 +355,8 @@ pub(crate) fn plan(
                 for u in units {
                     let e = etf
                         .entry(u.as_str())
-                        .or_insert((0.0, Surface::Label(label), None));
-                    e.0 = e.0.max(q);
+                        .or_insert(Wanted::new(Surface::Label(label)));
+                    e.weight = e.weight.max(q);
                 }
             }
         }
@@ -344,24 +370,24 @@ pub(crate) fn plan(
                 for &(tr, x) in &translated {
                     let e = etf
                         .entry(tr)
-                        .or_insert((0.0, Surface::Query(qw.surface), None));
-                    e.0 = e.0.max(q * x);
+                        .or_insert(Wanted::new(Surface::Query(qw.surface)));
+                    e.weight = e.weight.max(q * x);
                 }
             }
         }
         // Look up the words that weigh most in the query (a word's idf can only lower it).
-        let mut etf: Vec<(&str, (f32, Surface, Option<usize>))> = etf.into_iter().collect();
+        let mut etf: Vec<(&str, Wanted)> = etf.into_iter().collect();
         // (the list is sorted after the look-ups: only which words, not their order, counts here)
         let lookups = TRANSLATION_LOOKUPS.max(w.max_translated);
         if etf.len() > lookups {
             etf.select_nth_unstable_by(lookups - 1, |a, b| {
-                b.1 .0.total_cmp(&a.1 .0).then_with(|| a.0.cmp(b.0))
+                b.1.weight.total_cmp(&a.1.weight).then_with(|| a.0.cmp(b.0))
             });
             etf.truncate(lookups);
         }
         let list = &mut lists[target.idx()];
-        for (text, (q, surface, own_entry)) in etf {
-            let TermEntry { df, infos } = match own_entry {
+        for (text, wanted) in etf {
+            let TermEntry { df, infos } = match wanted.own {
                 Some(i) => own_entries[i].clone(),
                 None => words.get(text)?,
             };
@@ -369,9 +395,9 @@ pub(crate) fn plan(
                 continue;
             }
             list.push(Cand {
-                weight: q * idf(n, df as f32),
+                weight: wanted.weight * idf(n, df as f32),
                 text,
-                surface,
+                surface: wanted.surface,
                 infos,
             });
         }
