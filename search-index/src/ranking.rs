@@ -122,14 +122,6 @@ impl Default for RankWeights {
 
 const FRESH_HALF_LIFE_DAYS: f32 = 365.0;
 
-/// Structured side of a query.
-enum Side<'a> {
-    /// challenge -> solutions
-    Challenge(&'a ChallengeDoc),
-    /// solution -> challenges
-    Solution(&'a SolutionDoc),
-}
-
 impl MatchIndex {
     /// Ranks published solutions for a challenge. Hard filters: the solution is published,
     /// has at least the challenge's minimum TRL (unknown TRL fails a set minimum) and serves
@@ -162,7 +154,7 @@ impl MatchIndex {
             [&ch.title, &ch.summary, &ch.description],
             &ch.sectors,
             &filter,
-            Side::Challenge(ch),
+            QuerySide::of_challenge(ch),
             limit,
             reader_lang,
         )
@@ -201,7 +193,7 @@ impl MatchIndex {
             [&sol.title, &sol.summary, &sol.description],
             &sol.sectors,
             &filter,
-            Side::Solution(sol),
+            QuerySide::of_solution(sol),
             limit,
             reader_lang,
         )
@@ -214,7 +206,7 @@ impl MatchIndex {
         texts: [&str; 3],
         sectors: &[String],
         filter: &Filter,
-        side: Side<'_>,
+        query: QuerySide,
         limit: usize,
         reader_lang: &str,
     ) -> Result<Vec<Hit>> {
@@ -242,7 +234,6 @@ impl MatchIndex {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        let query = QuerySide::of(&side);
         let scored: Vec<Scored<'_>> = found
             .list
             .iter()
@@ -282,8 +273,8 @@ impl MatchIndex {
     }
 }
 
-/// The query side's part of the country fit, resolved once per match.
-enum QuerySide<'a> {
+/// What the TRL and country fit need of the query side, resolved once per match.
+enum QuerySide {
     /// a challenge: its city's country code (0 = none) and its minimum TRL
     Challenge { city: u64, min_trl: Option<u8> },
     /// a solution: the codes of the countries it names, whether it serves all, its TRL
@@ -291,28 +282,27 @@ enum QuerySide<'a> {
         codes: Vec<u64>,
         global: bool,
         trl: Option<u8>,
-        _doc: std::marker::PhantomData<&'a ()>,
     },
 }
 
-impl QuerySide<'_> {
-    fn of<'a>(side: &Side<'a>) -> QuerySide<'a> {
-        match side {
-            Side::Challenge(ch) => QuerySide::Challenge {
-                city: ch.country.as_deref().map_or(0, country_code),
-                min_trl: ch.min_trl.filter(|m| *m > 0),
-            },
-            Side::Solution(sol) => QuerySide::Solution {
-                codes: sol
-                    .countries
-                    .iter()
-                    .map(|c| country_code(c))
-                    .filter(|&c| c != 0)
-                    .collect(),
-                global: sol.global,
-                trl: sol.trl.filter(|t| *t > 0),
-                _doc: std::marker::PhantomData,
-            },
+impl QuerySide {
+    fn of_challenge(ch: &ChallengeDoc) -> QuerySide {
+        QuerySide::Challenge {
+            city: ch.country.as_deref().map_or(0, country_code),
+            min_trl: ch.min_trl.filter(|m| *m > 0),
+        }
+    }
+
+    fn of_solution(sol: &SolutionDoc) -> QuerySide {
+        QuerySide::Solution {
+            codes: sol
+                .countries
+                .iter()
+                .map(|c| country_code(c))
+                .filter(|&c| c != 0)
+                .collect(),
+            global: sol.global,
+            trl: sol.trl.filter(|t| *t > 0),
         }
     }
 }
@@ -328,7 +318,7 @@ struct CountryMatch {
 }
 
 /// TRL and country fit of a document (`doc_trl`, its `served` codes) for the query side.
-fn structured_fit(query: &QuerySide<'_>, doc_trl: u64, served: &[u64]) -> (TrlFit, CountryMatch) {
+fn structured_fit(query: &QuerySide, doc_trl: u64, served: &[u64]) -> (TrlFit, CountryMatch) {
     let doc_trl = u8::try_from(doc_trl).ok().filter(|t| *t > 0);
     match query {
         QuerySide::Challenge { city, min_trl } => {
@@ -356,9 +346,7 @@ fn structured_fit(query: &QuerySide<'_>, doc_trl: u64, served: &[u64]) -> (TrlFi
             };
             (trl, country)
         }
-        QuerySide::Solution {
-            codes, global, trl, ..
-        } => {
+        QuerySide::Solution { codes, global, trl } => {
             // the document is a challenge: its trl field is its minimum, its one code its city's
             let trl = trl_fit(*trl, doc_trl);
             let city = served
@@ -436,7 +424,7 @@ impl<'g> Scored<'g> {
     fn new(
         w: &RankWeights,
         plan: &Plan,
-        query: &QuerySide<'_>,
+        query: &QuerySide,
         c: &'g Candidate<'g>,
         served: &[u64],
         now: i64,
