@@ -521,6 +521,7 @@ impl MatchIndex {
     /// A listing query: the words analysed in the query's language (and in English, since
     /// short queries are hard to detect), plus the concepts they mention.
     fn free_text_query(&self, q: &str) -> Option<Box<dyn Query>> {
+        const CONCEPT_BOOST: f32 = 2.0;
         let t = thesaurus();
         let detected = crate::lang::detect(q).unwrap_or(Lang::En);
         let mut langs = vec![detected];
@@ -559,12 +560,14 @@ impl MatchIndex {
                 Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
             ));
         }
+        // A concept is a whole phrase of the query ("district heating"), and the way to a
+        // text in another language: it weighs more than any one word.
         for term in concepts {
             should.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                    0.5,
+                    CONCEPT_BOOST,
                 )),
             ));
         }

@@ -584,3 +584,28 @@ fn the_country_filter_holds_beyond_63_countries_in_a_segment() {
         assert_eq!(found, want, "challenge in {code}");
     }
 }
+
+#[test]
+fn listing_search_puts_a_concept_match_in_another_language_above_one_shared_word() {
+    // "district heating": a Danish "fjernvarme" text is about it; an English text that
+    // only says "district" (air quality sensors per district) is not.
+    let idx = fixture();
+    idx.upsert_solution(&sol(
+        "en-air",
+        "en",
+        "District-level air quality",
+        "Low-cost air quality sensors for every district of the city.",
+        &["energy"],
+    ))
+    .expect("upsert");
+    idx.commit("w2").expect("commit");
+    let (hits, _) = idx
+        .search_solutions("district heating", &SolutionFilter::default(), 0, 10)
+        .expect("search");
+    let at = |id: &str| hits.iter().position(|h| h == id);
+    assert_eq!(at("en-dh"), Some(0), "{hits:?}");
+    assert!(
+        at("da-fv").is_some() && at("da-fv") < at("en-air"),
+        "the Danish district heating text ranks above the air sensors: {hits:?}"
+    );
+}
