@@ -317,63 +317,57 @@ struct CountryMatch {
     fit: f32,
 }
 
+impl CountryMatch {
+    /// The fit for the city's country `city` (`None` when unknown): served by name
+    /// (`explicit`), else by serving every country; with no city, `global` as known.
+    fn new(city: Option<u64>, explicit: bool, global: bool) -> CountryMatch {
+        match city {
+            Some(code) if explicit => CountryMatch {
+                code,
+                explicit: true,
+                global: false,
+                fit: 1.0,
+            },
+            Some(code) => CountryMatch {
+                code,
+                explicit: false,
+                global: true,
+                fit: 0.75,
+            },
+            None => CountryMatch {
+                code: 0,
+                explicit: false,
+                global,
+                fit: 0.5,
+            },
+        }
+    }
+}
+
 /// TRL and country fit of a document (`doc_trl`, its `served` codes) for the query side.
 fn structured_fit(query: &QuerySide, doc_trl: u64, served: &[u64]) -> (TrlFit, CountryMatch) {
     let doc_trl = u8::try_from(doc_trl).ok().filter(|t| *t > 0);
     match query {
         QuerySide::Challenge { city, min_trl } => {
-            let trl = trl_fit(doc_trl, *min_trl);
             // (the filters let through only documents that serve the city's country or all)
-            let country = match *city {
-                0 => CountryMatch {
-                    code: 0,
-                    explicit: false,
-                    global: false,
-                    fit: 0.5,
-                },
-                c if served.contains(&c) => CountryMatch {
-                    code: c,
-                    explicit: true,
-                    global: false,
-                    fit: 1.0,
-                },
-                c => CountryMatch {
-                    code: c,
-                    explicit: false,
-                    global: true,
-                    fit: 0.75,
-                },
-            };
-            (trl, country)
+            let city = Some(*city).filter(|&c| c != 0);
+            let explicit = city.is_some_and(|c| served.contains(&c));
+            (
+                trl_fit(doc_trl, *min_trl),
+                CountryMatch::new(city, explicit, false),
+            )
         }
         QuerySide::Solution { codes, global, trl } => {
             // the document is a challenge: its trl field is its minimum, its one code its city's
-            let trl = trl_fit(*trl, doc_trl);
             let city = served
                 .first()
                 .copied()
                 .filter(|&c| c != ANY_COUNTRY_CODE && country_from_code(c).is_some());
-            let country = match city {
-                Some(c) if codes.contains(&c) => CountryMatch {
-                    code: c,
-                    explicit: true,
-                    global: false,
-                    fit: 1.0,
-                },
-                Some(c) => CountryMatch {
-                    code: c,
-                    explicit: false,
-                    global: true,
-                    fit: 0.75,
-                },
-                None => CountryMatch {
-                    code: 0,
-                    explicit: false,
-                    global: *global,
-                    fit: 0.5,
-                },
-            };
-            (trl, country)
+            let explicit = city.is_some_and(|c| codes.contains(&c));
+            (
+                trl_fit(*trl, doc_trl),
+                CountryMatch::new(city, explicit, *global),
+            )
         }
     }
 }
