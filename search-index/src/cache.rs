@@ -81,11 +81,24 @@ pub(crate) struct SegmentCache {
     pub(crate) docs: Vec<DocNorm>,
     /// the fast fields the hard filters and the ranking read
     pub(crate) columns: Columns,
-    /// every posting of the `all` and `concepts` fields, strongest first per term
+    /// every posting of the `all` and `concepts` fields, strongest first per term (a
+    /// word's: per document language, strongest first within each)
     postings: Vec<u64>,
-    /// (field id, start of the term's postings in tantivy's file) -> range in `postings`
-    terms: FxHashMap<(u32, usize), (u32, u32)>,
+    /// (field id, start of the term's postings in tantivy's file) -> its part of `postings`
+    terms: FxHashMap<(u32, usize), TermPostings>,
 }
+
+/// Where a term's postings are in [`SegmentCache::postings`]: from `start`, the part of the
+/// documents in language `l` ending at `ends[l]` (a concept's postings are not split:
+/// all of them are in the last part).
+#[derive(Clone, Copy)]
+struct TermPostings {
+    start: u32,
+    ends: [u32; LANGS],
+}
+
+/// Languages of the index ([`crate::lang::Lang::idx`]).
+const LANGS: usize = 7;
 
 impl SegmentCache {
     fn load(seg: &SegmentReader, fields: &Fields) -> Result<SegmentCache> {
@@ -139,8 +152,9 @@ impl SegmentCache {
     }
 
     /// Decodes every term's postings of `field`, [packed](unpack) and
-    /// [strongest first](ByClass::strongest_first_into): by `tf * norm[fieldnorm id]` when `norm`
-    /// is given (a word), else by `tf` (a concept).
+    /// [strongest first](ByClass::strongest_first_into): a word's (`norm` given) by document
+    /// language, then by `tf * norm[fieldnorm id]`, for the first pass weighs a word by the
+    /// list of the document's language; a concept's by `tf`.
     fn load_postings(
         &mut self,
         seg: &SegmentReader,
@@ -150,7 +164,7 @@ impl SegmentCache {
         let inv = seg.inverted_index(field)?;
         let mut terms = inv.terms().stream()?;
         let mut block: Option<BlockSegmentPostings> = None;
-        let mut by_class = ByClass::default();
+        let mut by_lang: [ByClass; LANGS] = Default::default();
         while terms.advance() {
             let info = terms.value();
             let postings = match &mut block {
@@ -162,7 +176,7 @@ impl SegmentCache {
                     inv.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
                 ),
             };
-            by_class.clear();
+            by_lang.iter_mut().for_each(ByClass::clear);
             loop {
                 let ids = postings.docs();
                 if ids.is_empty() {
@@ -172,33 +186,63 @@ impl SegmentCache {
                     let doc = self.docs.get(d as usize).copied().ok_or_else(|| {
                         Error::Invalid(format!("posting of document {d} beyond the segment"))
                     })?;
-                    let x = norm.map_or(tf as f32, |n| tf as f32 * n[usize::from(doc.norm_id)]);
-                    by_class.push(pack(d, doc, tf), x);
+                    let (x, part) = match norm {
+                        Some(n) => (tf as f32 * n[usize::from(doc.norm_id)], doc.lang),
+                        None => (tf as f32, LANGS as u8 - 1),
+                    };
+                    by_lang[usize::from(part).min(LANGS - 1)].push(pack(d, doc, tf), x);
                 }
                 postings.advance();
             }
-            let start = self.postings.len();
-            by_class.strongest_first_into(&mut self.postings);
-            let range = (
-                u32::try_from(start).map_err(|_| Error::Invalid("segment too large".into()))?,
-                (self.postings.len() - start) as u32,
-            );
+            let too_large = |_| Error::Invalid("segment too large".into());
+            let mut part = TermPostings {
+                start: u32::try_from(self.postings.len()).map_err(too_large)?,
+                ends: [0; LANGS],
+            };
+            for (by_class, end) in by_lang.iter().zip(&mut part.ends) {
+                by_class.strongest_first_into(&mut self.postings);
+                *end = u32::try_from(self.postings.len()).map_err(too_large)?;
+            }
             self.terms
-                .insert((field.field_id(), info.postings_range.start), range);
+                .insert((field.field_id(), info.postings_range.start), part);
         }
         Ok(())
     }
 
-    /// The postings of the term `info` of `field` ([packed](unpack), strongest first).
+    /// The postings of the concept `info` of `field` ([packed](unpack), strongest first).
     #[inline]
     pub(crate) fn postings(&self, field: Field, info: &TermInfo) -> &[u64] {
         match self
             .terms
             .get(&(field.field_id(), info.postings_range.start))
         {
-            Some(&(start, len)) => &self.postings[start as usize..(start + len) as usize],
+            Some(t) => &self.postings[t.start as usize..t.ends[LANGS - 1] as usize],
             None => &[],
         }
+    }
+
+    /// The postings of the word `info` of `field`, split by document language: the
+    /// language index and its postings ([packed](unpack), strongest first), for the
+    /// languages that have some.
+    #[inline]
+    pub(crate) fn word_postings(
+        &self,
+        field: Field,
+        info: &TermInfo,
+    ) -> impl Iterator<Item = (usize, &[u64])> {
+        let t = self
+            .terms
+            .get(&(field.field_id(), info.postings_range.start))
+            .copied()
+            .unwrap_or(TermPostings {
+                start: 0,
+                ends: [0; LANGS],
+            });
+        (0..LANGS).filter_map(move |l| {
+            let start = if l == 0 { t.start } else { t.ends[l - 1] };
+            let p = &self.postings[start as usize..t.ends[l] as usize];
+            (!p.is_empty()).then_some((l, p))
+        })
     }
 
     /// The forward record of `doc`.

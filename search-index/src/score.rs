@@ -102,8 +102,8 @@ struct Scratch {
 /// What a list of postings belongs to.
 #[derive(Clone, Copy)]
 enum Source {
-    /// index in `plan.words`
-    Word(usize),
+    /// a word, in the documents of one language
+    Word,
     Concept,
 }
 
@@ -248,34 +248,31 @@ impl Columns {
     }
 }
 
-/// The text points of a word's postings ([packed](crate::cache::unpack)), added to the
-/// accumulator: `shares` by language index (0 = the word is not in that language's list),
-/// `norm` by fieldnorm id. (A function of its own, so that the hot loop keeps its state in
-/// registers.)
+/// The text points of a word's postings in the documents of one language
+/// ([packed](crate::cache::unpack)), added to the accumulator: `top` (the word's share of
+/// that language's list, in points) times the saturated frequency, `norm` by fieldnorm id.
+/// (A function of its own, so that the hot loop keeps its state in registers.)
 #[inline(never)]
 fn add_word_postings(
     acc: &mut [f32],
     touched: &mut Vec<DocId>,
     postings: &[u64],
-    shares: &[f32; 8],
+    top: f32,
     norm: &[f32; 256],
     k1: f32,
     min_sat: f32,
 ) {
     for &p in postings {
-        let (d, lang, norm_id, tf) = unpack(p);
+        let (d, _, norm_id, tf) = unpack(p);
         let sat = saturate(k1, tf, norm[norm_id]);
         if sat < min_sat {
             break;
         }
-        let share = shares[lang & 7];
-        if share > 0.0 {
-            let a = &mut acc[d as usize];
-            if *a == 0.0 {
-                touched.push(d);
-            }
-            *a += share * sat;
+        let a = &mut acc[d as usize];
+        if *a == 0.0 {
+            touched.push(d);
         }
+        *a += top * sat;
     }
 }
 
@@ -288,7 +285,7 @@ const SAMPLES: usize = 512;
 fn bound(source: Source, top: f32, p: u64, k1: f32, norm: &[f32; 256]) -> f32 {
     let (_, _, norm_id, tf) = unpack(p);
     match source {
-        Source::Word(_) => top * saturate(k1, tf, norm[norm_id]),
+        Source::Word => top * saturate(k1, tf, norm[norm_id]),
         Source::Concept => top * concept_saturate(tf),
     }
 }
@@ -386,14 +383,18 @@ pub(crate) fn candidates<'g>(
                 // 1. first pass: partial score = text points + concept points, from the
                 // strongest postings of every word and concept. Each list: its postings in
                 // this segment (strongest first), its source and the points its strongest
-                // posting could bring.
+                // posting could bring. A word has a list per document language: its share
+                // differs by language (and is 0 in the languages whose list it is not in).
                 let mut lists: Vec<(&[u64], Source, f32)> =
-                    Vec::with_capacity(plan.words.len() + plan.concepts.len());
-                for (k, word) in plan.words.iter().enumerate() {
+                    Vec::with_capacity(plan.words.len() * 2 + plan.concepts.len());
+                for word in &plan.words {
                     if let Some(term) = &word.infos[seg_ord] {
-                        let p = cache.postings(fields.all, term);
-                        let top = w.text * word.share.iter().copied().fold(0.0, f32::max);
-                        lists.push((p, Source::Word(k), top));
+                        for (l, p) in cache.word_postings(fields.all, term) {
+                            let top = w.text * word.share[l];
+                            if top > 0.0 {
+                                lists.push((p, Source::Word, top));
+                            }
+                        }
                     }
                 }
                 if plan.concept_total > 0.0 {
@@ -418,14 +419,9 @@ pub(crate) fn candidates<'g>(
                     // the weakest saturated term frequency read: its posting can bring `tau`
                     let min_sat = tau / top;
                     match source {
-                        Source::Word(k) => {
-                            // by language index (0..=6; the eighth entry keeps the lookup in bounds)
-                            let mut shares = [0f32; 8];
-                            for (x, share) in shares.iter_mut().zip(plan.words[k].share) {
-                                *x = share * w.text;
-                            }
+                        Source::Word => {
                             add_word_postings(
-                                acc, touched, postings, &shares, &plan.norm, w.k1, min_sat,
+                                acc, touched, postings, top, &plan.norm, w.k1, min_sat,
                             );
                         }
                         Source::Concept => {
@@ -566,8 +562,7 @@ mod tests {
         let views: Vec<(&[u64], Source, f32)> = lists
             .iter()
             .zip(tops)
-            .enumerate()
-            .map(|(k, (l, top))| (l.as_slice(), Source::Word(k), top))
+            .map(|(l, top)| (l.as_slice(), Source::Word, top))
             .collect();
         let mut samples = Vec::new();
         assert_eq!(threshold(&views, 12_000, 1.2, &norm, &mut samples), 0.0);
