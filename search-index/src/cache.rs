@@ -1,13 +1,13 @@
 //! What the matcher keeps in memory: per segment, the forward records of its documents
-//! (read for every candidate of every match), their languages and lengths (read for every
-//! posting of the first pass) and its fast-field columns; per generation of the
-//! reader (one set of segments), the term infos of the words queries looked up (one
-//! dictionary lookup per word and segment, not per query).
+//! (read for every candidate of every match), their lengths and its fast-field columns;
+//! per generation of the reader (one set of segments), the term infos of the words
+//! queries looked up (one dictionary lookup per word and segment, not per query).
 //!
 //! A segment's postings of the `all` and `concepts` fields are decoded once, when the
-//! segment is loaded, and kept strongest first per term ([`SegmentCache::postings`]): the
-//! first pass of a match reads the strongest postings of every query word from a plain
-//! array, instead of decoding tantivy's compressed blocks for every query.
+//! segment is loaded, with their saturated frequencies, and kept strongest first per term
+//! (a word's per document language; [`SegmentCache::word_postings`]): the first pass of a
+//! match reads the strongest postings of every query word from a plain array, instead of
+//! decoding tantivy's compressed blocks for every query.
 //!
 //! Segments never change once written, so a segment's entry stays valid for its life;
 //! [`SegmentCaches::refresh`] runs after every reload of the reader, loads the new
@@ -34,26 +34,17 @@ const MAX_TERMS: usize = 200_000;
 /// A word in every segment of a generation (index = segment ordinal).
 pub(crate) type Infos = Arc<[Option<TermInfo>]>;
 
-/// One posting as the first pass reads it: the document in the low 32 bits, then its
-/// language index (8 bits), the fieldnorm id of its `all` field (8 bits) and the term
-/// frequency (16 bits, saturated).
+/// One posting as the first pass reads it: the document in the low 32 bits, its
+/// saturated term frequency (an `f32` in 0..1) in the high ones.
 #[inline]
-pub(crate) fn pack(doc: DocId, norm: DocNorm, tf: u32) -> u64 {
-    u64::from(doc)
-        | u64::from(norm.lang) << 32
-        | u64::from(norm.norm_id) << 40
-        | u64::from(tf.min(0xFFFF)) << 48
+pub(crate) fn pack(doc: DocId, sat: f32) -> u64 {
+    u64::from(doc) | u64::from(sat.to_bits()) << 32
 }
 
-/// The parts of a [packed](pack) posting: (document, language index, fieldnorm id, tf).
+/// The parts of a [packed](pack) posting: (document, saturated term frequency).
 #[inline]
-pub(crate) fn unpack(p: u64) -> (DocId, usize, usize, u32) {
-    (
-        p as u32,
-        (p >> 32 & 0xFF) as usize,
-        (p >> 40 & 0xFF) as usize,
-        (p >> 48) as u32,
-    )
+pub(crate) fn unpack(p: u64) -> (DocId, f32) {
+    (p as u32, f32::from_bits((p >> 32) as u32))
 }
 
 /// A word as a generation knows it: its document frequency over all segments and its term
@@ -64,21 +55,12 @@ pub(crate) struct TermEntry {
     pub(crate) infos: Infos,
 }
 
-/// A document's language and length, side by side (one memory access per posting).
-#[derive(Clone, Copy)]
-pub(crate) struct DocNorm {
-    /// language index (0..=6)
-    pub(crate) lang: u8,
-    /// fieldnorm id of the `all` field
-    pub(crate) norm_id: u8,
-}
-
 pub(crate) struct SegmentCache {
     /// forward records of every document, concatenated; `ends[d]` = end of doc `d`'s
     forward: Vec<u8>,
     ends: Vec<u32>,
-    /// what the first pass reads of every document, for every posting
-    pub(crate) docs: Vec<DocNorm>,
+    /// the fieldnorm id of every document's `all` field (its length)
+    pub(crate) norm_ids: Vec<u8>,
     /// the fast fields the hard filters and the ranking read
     pub(crate) columns: Columns,
     /// every posting of the `all` and `concepts` fields, strongest first per term (a
@@ -125,41 +107,38 @@ impl SegmentCache {
         }
         let columns = Columns::open(seg)?;
         let norms = seg.get_fieldnorms_reader(fields.all)?;
-        let docs = (0..seg.max_doc())
-            .map(|d| DocNorm {
-                lang: columns.lang(d).idx() as u8,
-                norm_id: norms.fieldnorm_id(d),
-            })
-            .collect();
+        let norm_ids = (0..seg.max_doc()).map(|d| norms.fieldnorm_id(d)).collect();
         let mut cache = SegmentCache {
             forward,
             ends,
-            docs,
+            norm_ids,
             columns,
             postings: Vec::new(),
             terms: FxHashMap::default(),
         };
-        // Strength of a word's posting: BM25's length-normalised term frequency, with the
-        // default b and this segment's average length (the order only decides which
-        // postings a large query reads first; the scores use the query's own numbers).
+        // A word's posting carries its BM25 saturated frequency with the default k1 and b
+        // and this segment's average length: on one segment, exactly what the ranking
+        // computes with the default weights. It only chooses the candidates; their scores
+        // come from their forward records, with the query's numbers.
         let inv = seg.inverted_index(fields.all)?;
         let avg_len = (inv.total_num_tokens() as f32 / seg.max_doc().max(1) as f32).max(1.0);
-        let b = crate::ranking::RankWeights::default().b;
-        let norm = crate::plan::length_norms(b, avg_len);
-        cache.load_postings(seg, fields.all, Some(&norm))?;
+        let defaults = crate::ranking::RankWeights::default();
+        let norm = crate::plan::length_norms(defaults.b, avg_len);
+        cache.load_postings(seg, fields.all, Some((&norm, defaults.k1)))?;
         cache.load_postings(seg, fields.concepts, None)?;
         Ok(cache)
     }
 
     /// Decodes every term's postings of `field`, [packed](unpack) and
-    /// [strongest first](ByClass::strongest_first_into): a word's (`norm` given) by document
-    /// language, then by `tf * norm[fieldnorm id]`, for the first pass weighs a word by the
-    /// list of the document's language; a concept's by `tf`.
+    /// [strongest first](ByClass::strongest_first_into): a word's (`bm25` = length norms by
+    /// fieldnorm id and k1) by document language, for the first pass weighs a word by the
+    /// list of the document's language, then by BM25's saturated frequency; a concept's by
+    /// [its saturated frequency](crate::score::concept_saturate).
     fn load_postings(
         &mut self,
         seg: &SegmentReader,
         field: Field,
-        norm: Option<&[f32; 256]>,
+        bm25: Option<(&[f32; 256], f32)>,
     ) -> Result<()> {
         let inv = seg.inverted_index(field)?;
         let mut terms = inv.terms().stream()?;
@@ -183,14 +162,24 @@ impl SegmentCache {
                     break;
                 }
                 for (&d, &tf) in ids.iter().zip(postings.freqs()) {
-                    let doc = self.docs.get(d as usize).copied().ok_or_else(|| {
+                    let norm_id = self.norm_ids.get(d as usize).copied().ok_or_else(|| {
                         Error::Invalid(format!("posting of document {d} beyond the segment"))
                     })?;
-                    let (x, part) = match norm {
-                        Some(n) => (tf as f32 * n[usize::from(doc.norm_id)], doc.lang),
-                        None => (tf as f32, LANGS as u8 - 1),
+                    // (ordered by the length-normalised frequency: a finer order than by the
+                    // saturated one, which crowds the strong postings near 1)
+                    let (sat, x, part) = match bm25 {
+                        Some((norm, k1)) => {
+                            let norm = norm[usize::from(norm_id)];
+                            let x = tf as f32 * norm;
+                            (
+                                crate::score::saturate(k1, tf, norm),
+                                x,
+                                self.columns.lang(d).idx(),
+                            )
+                        }
+                        None => (crate::score::concept_saturate(tf), tf as f32, LANGS - 1),
                     };
-                    by_lang[usize::from(part).min(LANGS - 1)].push(pack(d, doc, tf), x);
+                    by_lang[part.min(LANGS - 1)].push(pack(d, sat), x);
                 }
                 postings.advance();
             }
@@ -482,36 +471,31 @@ impl SegmentCaches {
 
 #[cfg(test)]
 mod tests {
-    use super::{pack, unpack, ByClass, DocNorm};
+    use super::{pack, unpack, ByClass};
 
     #[test]
     fn postings_are_ordered_strongest_first_then_by_document() {
-        let norm = DocNorm {
-            lang: 3,
-            norm_id: 17,
-        };
         let mut by_class = ByClass::default();
         // (doc, strength); more than 64 postings take the counting sort
         let strengths: Vec<(u32, f32)> = (0..200u32)
             .map(|d| (d, [0.5, 3.0, 0.01, 1e-9, 1.0][(d % 5) as usize]))
             .collect();
         for &(d, x) in &strengths {
-            by_class.push(pack(d, norm, d + 1), x);
+            by_class.push(pack(d, x / 4.0), x);
         }
         let mut out = vec![42];
         by_class.strongest_first_into(&mut out);
         assert_eq!(out[0], 42, "appends");
-        let got: Vec<(u32, usize, usize, u32)> = out[1..].iter().map(|&p| unpack(p)).collect();
+        let got: Vec<(u32, f32)> = out[1..].iter().map(|&p| unpack(p)).collect();
         let mut want = strengths.clone();
         want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let want: Vec<(u32, usize, usize, u32)> =
-            want.iter().map(|&(d, _)| (d, 3, 17, d + 1)).collect();
+        let want: Vec<(u32, f32)> = want.iter().map(|&(d, x)| (d, x / 4.0)).collect();
         assert_eq!(got, want);
 
         // a short list, sorted the other way, gives the same order
         let mut short = ByClass::default();
         for &(d, x) in strengths.iter().take(20) {
-            short.push(pack(d, norm, 1), x);
+            short.push(pack(d, 1.0), x);
         }
         let mut out = Vec::new();
         short.strongest_first_into(&mut out);

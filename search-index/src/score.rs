@@ -4,11 +4,12 @@
 //! 1. **First pass** (term at a time): the strongest postings of every word and concept of
 //!    the plan are read from the segment's decoded postings (kept strongest first per term,
 //!    see [`crate::cache`]), accumulating each document's partial coverage in a dense
-//!    per-segment array. "Strongest" is what a posting can bring: its word's largest share
-//!    times its saturated term frequency. On a large index, only the postings that can bring
-//!    at least a threshold are read, the threshold chosen so that about
-//!    [`RankWeights::first_pass_postings`] postings are read in all; a small index is read
-//!    whole.
+//!    per-segment array. A word has a list per document language (its share of that
+//!    language's list differs); a posting carries its saturated term frequency, decoded
+//!    at segment load, and brings its list's points times it. On a large index, only the
+//!    postings that can bring at least a threshold are read, the threshold chosen so that
+//!    about [`RankWeights::first_pass_postings`] postings are read in all; a small index is
+//!    read whole.
 //! 2. **Candidates**: the documents with the best partial scores that pass the hard filters
 //!    (fast fields, read only for the documents that could be candidates).
 //! 3. **Forward records**: every candidate's stored record gives the frequency of *every*
@@ -35,7 +36,7 @@ const K_CONCEPT: f32 = 0.5;
 
 /// A concept's saturated frequency: `tf / (tf + K_CONCEPT)`.
 #[inline]
-fn concept_saturate(tf: u32) -> f32 {
+pub(crate) fn concept_saturate(tf: u32) -> f32 {
     let tf = tf as f32;
     tf / (tf + K_CONCEPT)
 }
@@ -97,14 +98,6 @@ struct Scratch {
     keys: Vec<u64>,
     /// see [`threshold`]
     samples: Vec<f32>,
-}
-
-/// What a list of postings belongs to.
-#[derive(Clone, Copy)]
-enum Source {
-    /// a word, in the documents of one language
-    Word,
-    Concept,
 }
 
 thread_local! {
@@ -248,23 +241,21 @@ impl Columns {
     }
 }
 
-/// The text points of a word's postings in the documents of one language
-/// ([packed](crate::cache::unpack)), added to the accumulator: `top` (the word's share of
-/// that language's list, in points) times the saturated frequency, `norm` by fieldnorm id.
-/// (A function of its own, so that the hot loop keeps its state in registers.)
+/// The points of a list's postings ([packed](crate::cache::unpack), strongest first) that
+/// bring at least `top * min_sat`, added to the accumulator: `top` (a word's share of the
+/// list of the documents' language, or a concept's weight, in points) times the posting's
+/// saturated frequency. (A function of its own, so that the hot loop keeps its state in
+/// registers.)
 #[inline(never)]
-fn add_word_postings(
+fn add_postings(
     acc: &mut [f32],
     touched: &mut Vec<DocId>,
     postings: &[u64],
     top: f32,
-    norm: &[f32; 256],
-    k1: f32,
     min_sat: f32,
 ) {
     for &p in postings {
-        let (d, _, norm_id, tf) = unpack(p);
-        let sat = saturate(k1, tf, norm[norm_id]);
+        let (d, sat) = unpack(p);
         if sat < min_sat {
             break;
         }
@@ -279,41 +270,24 @@ fn add_word_postings(
 /// Samples taken to find the first pass's threshold.
 const SAMPLES: usize = 512;
 
-/// The points a posting can bring at most: `top` times its saturated frequency (a word's
-/// BM25 saturation, a concept's [`concept_saturate`]).
-#[inline]
-fn bound(source: Source, top: f32, p: u64, k1: f32, norm: &[f32; 256]) -> f32 {
-    let (_, _, norm_id, tf) = unpack(p);
-    match source {
-        Source::Word => top * saturate(k1, tf, norm[norm_id]),
-        Source::Concept => top * concept_saturate(tf),
-    }
-}
-
 /// The fewest points a posting must be able to bring to be read, so that about `budget`
 /// postings are read in all: 0 (all of them) when the lists hold no more. Estimated from
-/// every `stride`-th posting of each list, each standing for the `stride` postings up to it
-/// (the lists are strongest first).
-fn threshold(
-    lists: &[(&[u64], Source, f32)],
-    budget: usize,
-    k1: f32,
-    norm: &[f32; 256],
-    samples: &mut Vec<f32>,
-) -> f32 {
+/// every `stride`-th posting of each list (postings, points of a saturated frequency of 1),
+/// each standing for the `stride` postings up to it (the lists are strongest first).
+fn threshold(lists: &[(&[u64], f32)], budget: usize, samples: &mut Vec<f32>) -> f32 {
     let total: usize = lists.iter().map(|l| l.0.len()).sum();
     if total <= budget {
         return 0.0;
     }
     let stride = total.div_ceil(SAMPLES);
     samples.clear();
-    for (postings, source, top) in lists {
+    for (postings, top) in lists {
         samples.extend(
             postings
                 .iter()
                 .skip(stride - 1)
                 .step_by(stride)
-                .map(|&p| bound(*source, *top, p, k1, norm)),
+                .map(|&p| top * unpack(p).1),
         );
     }
     let r = (budget / stride).max(1);
@@ -326,7 +300,7 @@ fn threshold(
 
 /// BM25's saturated term frequency: `tf~ / (k1 + tf~)`, `tf~ = tf * norm`.
 #[inline]
-fn saturate(k1: f32, tf: u32, norm: f32) -> f32 {
+pub(crate) fn saturate(k1: f32, tf: u32, norm: f32) -> f32 {
     let x = tf as f32 * norm;
     x / (k1 + x)
 }
@@ -385,14 +359,14 @@ pub(crate) fn candidates<'g>(
                 // this segment (strongest first), its source and the points its strongest
                 // posting could bring. A word has a list per document language: its share
                 // differs by language (and is 0 in the languages whose list it is not in).
-                let mut lists: Vec<(&[u64], Source, f32)> =
+                let mut lists: Vec<(&[u64], f32)> =
                     Vec::with_capacity(plan.words.len() * 2 + plan.concepts.len());
                 for word in &plan.words {
                     if let Some(term) = &word.infos[seg_ord] {
                         for (l, p) in cache.word_postings(fields.all, term) {
                             let top = w.text * word.share[l];
                             if top > 0.0 {
-                                lists.push((p, Source::Word, top));
+                                lists.push((p, top));
                             }
                         }
                     }
@@ -402,7 +376,7 @@ pub(crate) fn candidates<'g>(
                         if let Some(term) = &c.infos[seg_ord] {
                             let p = cache.postings(fields.concepts, term);
                             let top = w.concepts * c.weight / plan.concept_total;
-                            lists.push((p, Source::Concept, top));
+                            lists.push((p, top));
                         }
                     }
                 }
@@ -411,33 +385,11 @@ pub(crate) fn candidates<'g>(
                 } else {
                     (w.first_pass_postings as f64 * max_doc as f64 / all_docs) as usize
                 };
-                let tau = threshold(&lists, budget, w.k1, &plan.norm, &mut s.samples);
-                for &(postings, source, top) in &lists {
-                    if top <= 0.0 {
-                        continue;
-                    }
-                    // the weakest saturated term frequency read: its posting can bring `tau`
-                    let min_sat = tau / top;
-                    match source {
-                        Source::Word => {
-                            add_word_postings(
-                                acc, touched, postings, top, &plan.norm, w.k1, min_sat,
-                            );
-                        }
-                        Source::Concept => {
-                            for &p in postings.iter() {
-                                let (d, _, _, tf) = unpack(p);
-                                let sat = concept_saturate(tf);
-                                if sat < min_sat {
-                                    break;
-                                }
-                                let a = &mut acc[d as usize];
-                                if *a == 0.0 {
-                                    touched.push(d);
-                                }
-                                *a += top * sat;
-                            }
-                        }
+                let tau = threshold(&lists, budget, &mut s.samples);
+                for &(postings, top) in &lists {
+                    if top > 0.0 {
+                        // the weakest saturated frequency read: its posting brings `tau`
+                        add_postings(acc, touched, postings, top, tau / top);
                     }
                 }
                 // 2. candidates: best partial scores first, filters only for those. A heap
@@ -496,7 +448,7 @@ pub(crate) fn candidates<'g>(
         let fwd = cache.forward(d)?;
         let c = &cache.columns;
         let facts = c.facts(d);
-        let norm = plan.norm[usize::from(cache.docs[d as usize].norm_id)];
+        let norm = plan.norm[usize::from(cache.norm_ids[d as usize])];
         let l = facts.lang.idx();
         let mut text = 0.0;
         let words_start = out.words.len();
@@ -544,38 +496,29 @@ pub(crate) fn candidates<'g>(
 
 #[cfg(test)]
 mod tests {
-    use super::{from_rank_key, rank_key, threshold, Source};
-    use crate::cache::{pack, DocNorm};
+    use super::{from_rank_key, rank_key, saturate, threshold};
+    use crate::cache::{pack, unpack};
 
     #[test]
     fn the_threshold_reads_about_the_budget_and_everything_below_it() {
-        let norm = [1.0f32; 256];
-        let doc = DocNorm {
-            lang: 0,
-            norm_id: 0,
-        };
         // three words of 4,000 postings each, strongest first (tf 40 down to 1)
         let lists: Vec<Vec<u64>> = (0..3)
-            .map(|_| (0..4000u32).map(|d| pack(d, doc, 40 - d / 100)).collect())
+            .map(|_| {
+                (0..4000u32)
+                    .map(|d| pack(d, saturate(1.2, 40 - d / 100, 1.0)))
+                    .collect()
+            })
             .collect();
         let tops = [1.0f32, 0.5, 0.25];
-        let views: Vec<(&[u64], Source, f32)> = lists
-            .iter()
-            .zip(tops)
-            .map(|(l, top)| (l.as_slice(), Source::Word, top))
-            .collect();
+        let views: Vec<(&[u64], f32)> = lists.iter().map(Vec::as_slice).zip(tops).collect();
         let mut samples = Vec::new();
-        assert_eq!(threshold(&views, 12_000, 1.2, &norm, &mut samples), 0.0);
+        assert_eq!(threshold(&views, 12_000, &mut samples), 0.0);
         for budget in [500, 2000, 6000] {
-            let tau = threshold(&views, budget, 1.2, &norm, &mut samples);
+            let tau = threshold(&views, budget, &mut samples);
             assert!(tau > 0.0);
             let read: usize = views
                 .iter()
-                .map(|(l, source, top)| {
-                    l.iter()
-                        .take_while(|&&p| super::bound(*source, *top, p, 1.2, &norm) >= tau)
-                        .count()
-                })
+                .map(|(l, top)| l.iter().take_while(|&&p| top * unpack(p).1 >= tau).count())
                 .sum();
             assert!(
                 read as f64 > budget as f64 * 0.7 && (read as f64) < budget as f64 * 1.3,
