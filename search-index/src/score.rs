@@ -24,11 +24,12 @@ use rustc_hash::FxHashMap;
 use tantivy::columnar::Column;
 use tantivy::{DocId, Searcher, SegmentReader};
 
-use crate::cache::{unpack, Generation};
+use crate::cache::{unpack, Generation, SegmentCache};
 use crate::index::MatchIndex;
 use crate::lang::Lang;
 use crate::plan::Plan;
 use crate::ranking::RankWeights;
+use crate::schema::Fields;
 use crate::Result;
 
 /// Concept frequency saturation: tf / (tf + K_CONCEPT).
@@ -89,15 +90,103 @@ pub(crate) struct Candidates<'g> {
     pub(crate) concept_hits: Vec<(usize, f32)>,
 }
 
+/// The buffers of a match, kept per thread. The accumulator is all zeros between passes
+/// (only the touched entries are reset after use), so a pass costs what it reads, not the
+/// segment's size.
 #[derive(Default)]
 struct Scratch {
     /// partial score per document of the segment (0 = not touched)
     acc: Vec<f32>,
     touched: Vec<DocId>,
-    /// [`rank_key`]s of the touched documents
+    /// [`rank_key`]s of touched documents
     keys: Vec<u64>,
-    /// see [`threshold`]
+    /// see [`threshold`] and [`cutoff`]
     samples: Vec<f32>,
+}
+
+impl Scratch {
+    /// 1. First pass over one segment: partial score = text points + concept points, from
+    /// the strongest postings of every word and concept, about `budget` postings in all.
+    #[allow(clippy::too_many_arguments)]
+    fn first_pass(
+        &mut self,
+        w: &RankWeights,
+        plan: &Plan,
+        fields: &Fields,
+        cache: &SegmentCache,
+        seg_ord: usize,
+        max_doc: usize,
+        budget: usize,
+    ) {
+        if self.acc.len() < max_doc {
+            self.acc.resize(max_doc, 0.0);
+        }
+        self.touched.clear();
+        // Each list: its postings in this segment (strongest first) and the points of a
+        // saturated frequency of 1. A word has a list per document language: its share
+        // differs by language (and is 0 in the languages whose list it is not in).
+        let mut lists: Vec<(&[u64], f32)> =
+            Vec::with_capacity(plan.words.len() * 2 + plan.concepts.len());
+        for word in &plan.words {
+            if let Some(term) = &word.infos[seg_ord] {
+                for (l, p) in cache.word_postings(fields.all, term) {
+                    let top = w.text * word.share[l];
+                    if top > 0.0 {
+                        lists.push((p, top));
+                    }
+                }
+            }
+        }
+        if plan.concept_total > 0.0 {
+            for c in &plan.concepts {
+                if let Some(term) = &c.infos[seg_ord] {
+                    let p = cache.postings(fields.concepts, term);
+                    lists.push((p, w.concepts * c.weight / plan.concept_total));
+                }
+            }
+        }
+        let tau = threshold(&lists, budget, &mut self.samples);
+        let acc = &mut self.acc[..max_doc];
+        for &(postings, top) in &lists {
+            if top > 0.0 {
+                // the weakest saturated frequency read: its posting brings `tau`
+                add_postings(acc, &mut self.touched, postings, top, tau / top);
+            }
+        }
+    }
+
+    /// 2. The touched documents, best partial score first, offered to `take` (which says
+    /// whether it took the document: the filters) until it took `k`; resets the
+    /// accumulator. A heap (built in linear time) gives them in order: first of the few
+    /// best (about 4k, above a cutoff estimated from a sample), then, only if `take`
+    /// refused too many of them, of the rest.
+    fn select(&mut self, k: usize, mut take: impl FnMut(f32, DocId) -> bool) {
+        let cutoff = cutoff(&self.acc, &self.touched, 4 * k, &mut self.samples);
+        let mut taken = 0;
+        for above in [true, false] {
+            if taken == k || (!above && cutoff == 0.0) {
+                break;
+            }
+            let mut keys = std::mem::take(&mut self.keys);
+            keys.clear();
+            keys.extend(self.touched.iter().filter_map(|&d| {
+                let p = self.acc[d as usize];
+                ((p >= cutoff) == above).then(|| rank_key(p, d))
+            }));
+            let mut heap = BinaryHeap::from(keys);
+            while taken < k {
+                let Some(key) = heap.pop() else { break };
+                let (p, d) = from_rank_key(key);
+                if take(p, d) {
+                    taken += 1;
+                }
+            }
+            self.keys = heap.into_vec();
+        }
+        for &d in &self.touched {
+            self.acc[d as usize] = 0.0;
+        }
+    }
 }
 
 thread_local! {
@@ -298,6 +387,27 @@ fn threshold(lists: &[(&[u64], f32)], budget: usize, samples: &mut Vec<f32>) -> 
     tau
 }
 
+/// A partial score that about `want` of the `touched` documents reach: 0 (all of them) when
+/// there are not many more; else estimated from a sample of their scores in `acc`.
+fn cutoff(acc: &[f32], touched: &[DocId], want: usize, samples: &mut Vec<f32>) -> f32 {
+    const SAMPLED: usize = 256;
+    if touched.len() <= 4 * want || touched.len() < SAMPLED {
+        return 0.0;
+    }
+    let stride = touched.len() / SAMPLED;
+    samples.clear();
+    samples.extend(
+        touched
+            .iter()
+            .step_by(stride)
+            .map(|&d| acc.get(d as usize).copied().unwrap_or(0.0)),
+    );
+    // the sample's rank of the `want`-th best, rounded up (a few more rather than fewer)
+    let r = (want / stride + 1).min(samples.len());
+    let (_, &mut p, _) = samples.select_nth_unstable_by(r - 1, |a, b| b.total_cmp(a));
+    p
+}
+
 /// BM25's saturated term frequency: `tf~ / (k1 + tf~)`, `tf~ = tf * norm`.
 #[inline]
 pub(crate) fn saturate(k1: f32, tf: u32, norm: f32) -> f32 {
@@ -342,83 +452,27 @@ pub(crate) fn candidates<'g>(
         let s = &mut *guard;
         let result = (|| -> Result<()> {
             for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
-                // The accumulator is all zeros between queries (only the touched entries are
-                // reset after use), so a query costs what it reads, not the segment's size.
-                let max_doc = seg.max_doc() as usize;
-                if s.acc.len() < max_doc {
-                    s.acc.resize(max_doc, 0.0);
-                }
-                s.touched.clear();
                 let cache = segments
                     .get(seg_ord)
                     .ok_or_else(|| crate::Error::Invalid("no such segment".into()))?;
-                let acc = &mut s.acc[..max_doc];
-                let touched = &mut s.touched;
-                // 1. first pass: partial score = text points + concept points, from the
-                // strongest postings of every word and concept. Each list: its postings in
-                // this segment (strongest first), its source and the points its strongest
-                // posting could bring. A word has a list per document language: its share
-                // differs by language (and is 0 in the languages whose list it is not in).
-                let mut lists: Vec<(&[u64], f32)> =
-                    Vec::with_capacity(plan.words.len() * 2 + plan.concepts.len());
-                for word in &plan.words {
-                    if let Some(term) = &word.infos[seg_ord] {
-                        for (l, p) in cache.word_postings(fields.all, term) {
-                            let top = w.text * word.share[l];
-                            if top > 0.0 {
-                                lists.push((p, top));
-                            }
-                        }
-                    }
-                }
-                if plan.concept_total > 0.0 {
-                    for c in &plan.concepts {
-                        if let Some(term) = &c.infos[seg_ord] {
-                            let p = cache.postings(fields.concepts, term);
-                            let top = w.concepts * c.weight / plan.concept_total;
-                            lists.push((p, top));
-                        }
-                    }
-                }
+                let max_doc = seg.max_doc() as usize;
                 let budget = if w.first_pass_postings == u64::MAX {
                     usize::MAX
                 } else {
                     (w.first_pass_postings as f64 * max_doc as f64 / all_docs) as usize
                 };
-                let tau = threshold(&lists, budget, &mut s.samples);
-                for &(postings, top) in &lists {
-                    if top > 0.0 {
-                        // the weakest saturated frequency read: its posting brings `tau`
-                        add_postings(acc, touched, postings, top, tau / top);
-                    }
-                }
-                // 2. candidates: best partial scores first, filters only for those. A heap
-                // (built in linear time) gives them in order, as many as the filters need.
-                let mut heap = BinaryHeap::from({
-                    let mut keys = std::mem::take(&mut s.keys);
-                    keys.clear();
-                    keys.extend(
-                        s.touched
-                            .iter()
-                            .map(|&d| rank_key(std::mem::take(&mut s.acc[d as usize]), d)),
-                    );
-                    keys
-                });
-                let alive = seg.alive_bitset();
+                s.first_pass(w, plan, fields, cache, seg_ord, max_doc, budget);
                 let served = cache.columns.served_mask(filter);
-                let mut taken = 0;
-                while taken < k {
-                    let Some(key) = heap.pop() else { break };
-                    let (p, d) = from_rank_key(key);
+                let alive = seg.alive_bitset();
+                s.select(k, |p, d| {
                     if alive.is_some_and(|a| a.is_deleted(d))
                         || !cache.columns.passes(filter, &served, d)
                     {
-                        continue;
+                        return false;
                     }
                     chosen.push((p, seg_ord as u32, d));
-                    taken += 1;
-                }
-                s.keys = heap.into_vec();
+                    true
+                });
             }
             Ok(())
         })();
