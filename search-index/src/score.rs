@@ -147,10 +147,15 @@ impl Scratch {
         }
         let tau = threshold(&lists, budget, &mut self.samples);
         let acc = &mut self.acc[..max_doc];
+        // then down to a fraction of it, for the documents found only
+        let refine = tau * w.first_pass_refine.clamp(0.0, 1.0);
         for &(postings, top) in &lists {
             if top > 0.0 {
                 // the weakest saturated frequency read: its posting brings `tau`
-                add_postings(acc, &mut self.touched, postings, top, tau / top);
+                let read = add_postings(acc, &mut self.touched, postings, top, tau / top);
+                if refine < tau {
+                    refine_postings(acc, &postings[read..], top, refine / top);
+                }
             }
         }
     }
@@ -331,7 +336,7 @@ impl Columns {
 }
 
 /// The points of a list's postings ([packed](crate::cache::unpack), strongest first) that
-/// bring at least `top * min_sat`, added to the accumulator: `top` (a word's share of the
+/// bring at least `top * min_sat` (how many: the result), added to the accumulator: `top` (a word's share of the
 /// list of the documents' language, or a concept's weight, in points) times the posting's
 /// saturated frequency. (A function of its own, so that the hot loop keeps its state in
 /// registers.)
@@ -342,17 +347,35 @@ fn add_postings(
     postings: &[u64],
     top: f32,
     min_sat: f32,
-) {
+) -> usize {
+    let mut read = 0;
+    for &p in postings {
+        let (d, sat) = unpack(p);
+        if sat < min_sat {
+            break;
+        }
+        read += 1;
+        let a = &mut acc[d as usize];
+        if *a == 0.0 {
+            touched.push(d);
+        }
+        *a += top * sat;
+    }
+    read
+}
+
+/// As [`add_postings`], for the documents already touched only.
+#[inline(never)]
+fn refine_postings(acc: &mut [f32], postings: &[u64], top: f32, min_sat: f32) {
     for &p in postings {
         let (d, sat) = unpack(p);
         if sat < min_sat {
             break;
         }
         let a = &mut acc[d as usize];
-        if *a == 0.0 {
-            touched.push(d);
+        if *a != 0.0 {
+            *a += top * sat;
         }
-        *a += top * sat;
     }
 }
 

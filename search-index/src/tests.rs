@@ -521,6 +521,67 @@ fn a_budgeted_first_pass_reads_the_strongest_postings_first() {
     assert_eq!(hits[0].score, exhaustive[0].score);
 }
 
+/// After its budget, the first pass reads on for the documents it found only
+/// (`first_pass_refine`): a document found by its strong words ("heat pumps", said often)
+/// also gets the points of its weak one ("ammonia", said once), and so ranks above the
+/// documents that say "heat pumps" more often but never "ammonia".
+#[test]
+fn the_first_pass_refines_the_documents_it_found_with_their_weaker_postings() {
+    let idx = MatchIndex::create_in_ram().expect("index");
+    let filler = "The company also offers consulting, maintenance and training for cities.";
+    let mut docs = Vec::new();
+    for i in 0..40 {
+        docs.push(sol(
+            &format!("pumps-{i:02}"),
+            "en",
+            "Heat pumps",
+            "Heat pumps, heat pumps and heat pumps.",
+            &["energy"],
+        ));
+        docs.push(sol(
+            &format!("services-{i:02}"),
+            "en",
+            "Services",
+            &format!("{filler} {filler} Ammonia. {filler}"),
+            &["energy"],
+        ));
+    }
+    docs.push(sol(
+        "both",
+        "en",
+        "Heat pumps",
+        "Heat pumps and heat pumps, ammonia.",
+        &["energy"],
+    ));
+    idx.upsert_solutions(&docs).expect("upsert");
+    idx.commit("w1").expect("commit");
+    let ch = chal(
+        "c1",
+        "en",
+        "Ammonia heat pumps",
+        "Heat pumps, ammonia.",
+        &["energy"],
+    );
+    let exhaustive = idx.match_challenge(&ch, 1, "en").expect("match");
+    assert_eq!(ids(&exhaustive), ["both"]);
+
+    let mut budgeted = idx.weights();
+    // the 82 strongest postings: "heat" and "pumps" of the 40 short texts and of "both",
+    // not its "ammonia"
+    budgeted.first_pass_postings = 82;
+    budgeted.candidates = 4;
+    budgeted.first_pass_refine = 1.0;
+    idx.set_weights(budgeted);
+    let unrefined = idx.match_challenge(&ch, 1, "en").expect("match");
+    assert_ne!(ids(&unrefined), ["both"], "the case needs the refinement");
+
+    budgeted.first_pass_refine = 0.0;
+    idx.set_weights(budgeted);
+    let refined = idx.match_challenge(&ch, 1, "en").expect("match");
+    assert_eq!(ids(&refined), ["both"]);
+    assert_eq!(refined[0].score, exhaustive[0].score);
+}
+
 #[test]
 fn the_country_filter_holds_beyond_63_countries_in_a_segment() {
     // The filter keeps one bit per country code for the first 63 codes of a segment and
