@@ -9,9 +9,11 @@
 //!    at segment load, and brings its list's points times it. On a large index, only the
 //!    postings that can bring at least a threshold are read, the threshold chosen so that
 //!    about [`RankWeights::first_pass_postings`] postings are read in all; a small index is
-//!    read whole.
+//!    read whole. The pass then reads on, down to [`RankWeights::first_pass_refine`] of the
+//!    threshold, for the documents it found only.
 //! 2. **Candidates**: the documents with the best partial scores that pass the hard filters
-//!    (fast fields, read only for the documents that could be candidates).
+//!    (decoded from the fast fields at segment load, checked only for the documents that
+//!    could be candidates).
 //! 3. **Forward records**: every candidate's stored record gives the frequency of *every*
 //!    query word (also the weak postings the first pass skipped), where it occurs (title or
 //!    text), and its concepts: its exact coverage, and the explanation of the same numbers.
@@ -105,8 +107,9 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// 1. First pass over one segment: partial score = text points + concept points, from
-    /// the strongest postings of every word and concept, about `budget` postings in all.
+    /// The first pass over one segment (step 1): partial score = text points + concept
+    /// points, from the strongest postings of every word and concept, about `budget`
+    /// postings in all.
     #[allow(clippy::too_many_arguments)]
     fn first_pass(
         &mut self,
@@ -160,9 +163,9 @@ impl Scratch {
         }
     }
 
-    /// 2. The touched documents, best partial score first, offered to `take` (which says
-    /// whether it took the document: the filters) until it took `k`; resets the
-    /// accumulator. A heap (built in linear time) gives them in order: first of the few
+    /// The candidates (step 2): the touched documents, best partial score first, offered
+    /// to `take` (which says whether it took the document: the filters) until it took `k`;
+    /// resets the accumulator. A heap (built in linear time) gives them in order: first of the few
     /// best (about 4k, above a cutoff estimated from a sample), then, only if `take`
     /// refused too many of them, of the rest.
     fn select(&mut self, k: usize, mut take: impl FnMut(f32, DocId) -> bool) {
