@@ -98,8 +98,8 @@ pub struct RankWeights {
     /// adding to the documents it found only (1 = not at all): their partial scores come
     /// closer to their exact ones, without more documents to rank. At 100,000 generated
     /// solutions, the share of the exhaustive top 20 found and the instructions per match
-    /// (400 matches): 8,000 postings alone 75.4%, 1.51M; 3,000 and 0.7 75.6%, 1.40M;
-    /// 3,000 and 0.6 78.5%, 1.50M; 4,000 and 0.7 77.6%.
+    /// (400 matches): 8,000 postings alone 75.4%, 1.51M; 3,000 and 0.7 76.3%, 1.40M;
+    /// 2,500 and 0.7 74.8%, 1.36M; 3,000 and 0.8 73.1%, 1.33M.
     pub first_pass_refine: f32,
 }
 

@@ -144,30 +144,35 @@ impl Scratch {
             for c in &plan.concepts {
                 if let Some(term) = &c.infos[seg_ord] {
                     let p = cache.postings(fields.concepts, term);
-                    lists.push((p, w.concepts * c.weight / plan.concept_total));
+                    let top = w.concepts * c.weight / plan.concept_total;
+                    if top > 0.0 {
+                        lists.push((p, top));
+                    }
                 }
             }
         }
         let tau = threshold(&lists, budget, &mut self.samples);
         let acc = &mut self.acc[..max_doc];
-        // then down to a fraction of it, for the documents found only
+        for (postings, top) in &mut lists {
+            // the weakest saturated frequency read: its posting brings `tau`
+            let read = add_postings(acc, &mut self.touched, postings, *top, tau / *top);
+            // (what is left of the list)
+            *postings = &postings[read..];
+        }
+        // then down to a fraction of it, for the documents found (by any list)
         let refine = tau * w.first_pass_refine.clamp(0.0, 1.0);
-        for &(postings, top) in &lists {
-            if top > 0.0 {
-                // the weakest saturated frequency read: its posting brings `tau`
-                let read = add_postings(acc, &mut self.touched, postings, top, tau / top);
-                if refine < tau {
-                    refine_postings(acc, &postings[read..], top, refine / top);
-                }
+        if refine < tau {
+            for &(postings, top) in &lists {
+                refine_postings(acc, postings, top, refine / top);
             }
         }
     }
 
     /// The candidates (step 2): the touched documents, best partial score first, offered
     /// to `take` (which says whether it took the document: the filters) until it took `k`;
-    /// resets the accumulator. A heap (built in linear time) gives them in order: first of the few
-    /// best (about 4k, above a cutoff estimated from a sample), then, only if `take`
-    /// refused too many of them, of the rest.
+    /// resets the accumulator. A heap (built in linear time) gives them in order: first
+    /// of the few best (about 4k, above a cutoff estimated from a sample), then, only if
+    /// `take` refused too many of them, of the rest.
     fn select(&mut self, k: usize, mut take: impl FnMut(f32, DocId) -> bool) {
         let cutoff = cutoff(&self.acc, &self.touched, 4 * k, &mut self.samples);
         let mut taken = 0;
@@ -339,10 +344,10 @@ impl Columns {
 }
 
 /// The points of a list's postings ([packed](crate::cache::unpack), strongest first) that
-/// bring at least `top * min_sat` (how many: the result), added to the accumulator: `top` (a word's share of the
+/// bring at least `top * min_sat`, added to the accumulator: `top` (a word's share of the
 /// list of the documents' language, or a concept's weight, in points) times the posting's
-/// saturated frequency. (A function of its own, so that the hot loop keeps its state in
-/// registers.)
+/// saturated frequency. Returns how many it read. (A function of its own, so that the hot
+/// loop keeps its state in registers.)
 #[inline(never)]
 fn add_postings(
     acc: &mut [f32],
