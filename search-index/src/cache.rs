@@ -68,6 +68,10 @@ pub(crate) struct SegmentCache {
     postings: Vec<u64>,
     /// (field id, start of the term's postings in tantivy's file) -> its part of `postings`
     terms: FxHashMap<(u32, usize), TermPostings>,
+    /// field id -> every term of the field (the fields whose postings are decoded) -> its
+    /// term info: a hash look-up instead of tantivy's term dictionary for a word that a
+    /// generation's memo has not seen yet
+    dictionary: FxHashMap<u32, FxHashMap<Box<[u8]>, TermInfo>>,
 }
 
 /// Where a term's postings are in [`SegmentCache::postings`]: from `start`, the part of the
@@ -115,6 +119,7 @@ impl SegmentCache {
             columns,
             postings: Vec::new(),
             terms: FxHashMap::default(),
+            dictionary: FxHashMap::default(),
         };
         // A word's posting carries its BM25 saturated frequency with the default k1 and b
         // and this segment's average length: on one segment, exactly what the ranking
@@ -144,8 +149,10 @@ impl SegmentCache {
         let mut terms = inv.terms().stream()?;
         let mut block: Option<BlockSegmentPostings> = None;
         let mut by_lang: [ByClass; LANGS] = Default::default();
+        let mut dictionary: FxHashMap<Box<[u8]>, TermInfo> = FxHashMap::default();
         while terms.advance() {
             let info = terms.value();
+            dictionary.insert(terms.key().into(), info.clone());
             let postings = match &mut block {
                 Some(b) => {
                     inv.reset_block_postings_from_terminfo(info, b)?;
@@ -195,7 +202,15 @@ impl SegmentCache {
             self.terms
                 .insert((field.field_id(), info.postings_range.start), part);
         }
+        self.dictionary.insert(field.field_id(), dictionary);
         Ok(())
+    }
+
+    /// The term info of `text` in `field`: `None` when this cache does not hold `field`'s
+    /// terms, `Some(None)` when the segment does not have the word.
+    fn term_info(&self, field: Field, text: &str) -> Option<Option<TermInfo>> {
+        let dictionary = self.dictionary.get(&field.field_id())?;
+        Some(dictionary.get(text.as_bytes()).cloned())
     }
 
     /// The postings of the concept `info` of `field` ([packed](unpack), strongest first).
@@ -278,11 +293,15 @@ impl Generation {
         {
             return Ok(hit.clone());
         }
-        let term = Term::from_field_text(field, text);
         let mut df = 0u64;
         let mut infos = Vec::with_capacity(self.segments.len());
-        for seg in searcher.segment_readers() {
-            let info = seg.inverted_index(field)?.get_term_info(&term)?;
+        for (seg, cache) in searcher.segment_readers().iter().zip(&self.segments) {
+            let info = match cache.term_info(field, text) {
+                Some(info) => info,
+                None => seg
+                    .inverted_index(field)?
+                    .get_term_info(&Term::from_field_text(field, text))?,
+            };
             df += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
             infos.push(info);
         }
