@@ -1,7 +1,8 @@
 //! What the matcher keeps in memory: per segment, the forward records of its documents
-//! (read for every candidate of every match), their lengths and its fast-field columns;
-//! per generation of the reader (one set of segments), the term infos of the words
-//! queries looked up (one dictionary lookup per word and segment, not per query).
+//! (read for every candidate of every match), their lengths, its fast-field columns and a
+//! hash of the terms of its decoded fields; per generation of the reader (one set of
+//! segments), the words queries looked up, with their term in every segment (one look-up
+//! per word and segment, not per query).
 //!
 //! A segment's postings of the `all` and `concepts` fields are decoded once, when the
 //! segment is loaded, with their saturated frequencies, and kept strongest first per term
@@ -32,7 +33,7 @@ use crate::{Error, Result};
 const MAX_TERMS: usize = 200_000;
 
 /// A word in every segment of a generation (index = segment ordinal).
-pub(crate) type Infos = Arc<[Option<TermInfo>]>;
+pub(crate) type Infos = Arc<[Option<SegTerm>]>;
 
 /// One posting as the first pass reads it: the document in the low 32 bits, its
 /// saturated term frequency (an `f32` in 0..1) in the high ones.
@@ -66,21 +67,32 @@ pub(crate) struct SegmentCache {
     /// every posting of the `all` and `concepts` fields, strongest first per term (a
     /// word's: per document language, strongest first within each)
     postings: Vec<u64>,
-    /// (field id, start of the term's postings in tantivy's file) -> its part of `postings`
-    terms: FxHashMap<(u32, usize), TermPostings>,
-    /// field id -> every term of the field (the fields whose postings are decoded) -> its
-    /// term info: a hash look-up instead of tantivy's term dictionary for a word that a
-    /// generation's memo has not seen yet
-    dictionary: FxHashMap<u32, FxHashMap<Box<[u8]>, TermInfo>>,
+    /// field id -> every term of the field (the fields whose postings are decoded): a
+    /// hash look-up instead of tantivy's term dictionary for a word that a generation's
+    /// memo has not seen yet, and its postings without another look-up
+    dictionary: FxHashMap<u32, FxHashMap<Box<[u8]>, SegTerm>>,
 }
 
-/// Where a term's postings are in [`SegmentCache::postings`]: from `start`, the part of the
-/// documents in language `l` ending at `ends[l]` (a concept's postings are not split:
-/// all of them are in the last part).
+/// A term of one segment: its document frequency and where its postings are in
+/// [`SegmentCache::postings`]: from `start`, the part of the documents in language `l`
+/// ending at `ends[l]` (a concept's postings are not split: all of them are in the last
+/// part; a term of a field whose postings are not decoded has none).
 #[derive(Clone, Copy)]
-struct TermPostings {
+pub(crate) struct SegTerm {
+    pub(crate) doc_freq: u32,
     start: u32,
     ends: [u32; LANGS],
+}
+
+impl SegTerm {
+    /// A term whose postings are not decoded.
+    fn of(info: &TermInfo) -> SegTerm {
+        SegTerm {
+            doc_freq: info.doc_freq,
+            start: 0,
+            ends: [0; LANGS],
+        }
+    }
 }
 
 /// Languages of the index ([`crate::lang::Lang::idx`]).
@@ -118,7 +130,6 @@ impl SegmentCache {
             norm_ids,
             columns,
             postings: Vec::new(),
-            terms: FxHashMap::default(),
             dictionary: FxHashMap::default(),
         };
         // A word's posting carries its BM25 saturated frequency with the default k1 and b
@@ -149,10 +160,9 @@ impl SegmentCache {
         let mut terms = inv.terms().stream()?;
         let mut block: Option<BlockSegmentPostings> = None;
         let mut by_lang: [ByClass; LANGS] = Default::default();
-        let mut dictionary: FxHashMap<Box<[u8]>, TermInfo> = FxHashMap::default();
+        let mut dictionary: FxHashMap<Box<[u8]>, SegTerm> = FxHashMap::default();
         while terms.advance() {
             let info = terms.value();
-            dictionary.insert(terms.key().into(), info.clone());
             let postings = match &mut block {
                 Some(b) => {
                     inv.reset_block_postings_from_terminfo(info, b)?;
@@ -191,60 +201,47 @@ impl SegmentCache {
                 postings.advance();
             }
             let too_large = |_| Error::Invalid("segment too large".into());
-            let mut part = TermPostings {
+            let mut term = SegTerm {
+                doc_freq: info.doc_freq,
                 start: u32::try_from(self.postings.len()).map_err(too_large)?,
                 ends: [0; LANGS],
             };
-            for (by_class, end) in by_lang.iter().zip(&mut part.ends) {
+            for (by_class, end) in by_lang.iter().zip(&mut term.ends) {
                 by_class.strongest_first_into(&mut self.postings);
                 *end = u32::try_from(self.postings.len()).map_err(too_large)?;
             }
-            self.terms
-                .insert((field.field_id(), info.postings_range.start), part);
+            dictionary.insert(terms.key().into(), term);
         }
         self.dictionary.insert(field.field_id(), dictionary);
         Ok(())
     }
 
-    /// The term info of `text` in `field`: `None` when this cache does not hold `field`'s
-    /// terms, `Some(None)` when the segment does not have the word.
-    fn term_info(&self, field: Field, text: &str) -> Option<Option<TermInfo>> {
+    /// `text` in `field`: `None` when this cache does not hold `field`'s terms,
+    /// `Some(None)` when the segment does not have the word.
+    fn term(&self, field: Field, text: &str) -> Option<Option<SegTerm>> {
         let dictionary = self.dictionary.get(&field.field_id())?;
-        Some(dictionary.get(text.as_bytes()).cloned())
+        Some(dictionary.get(text.as_bytes()).copied())
     }
 
-    /// The postings of the concept `info` of `field` ([packed](unpack), strongest first).
+    /// The postings of the concept `t` ([packed](unpack), strongest first).
     #[inline]
-    pub(crate) fn postings(&self, field: Field, info: &TermInfo) -> &[u64] {
-        match self
-            .terms
-            .get(&(field.field_id(), info.postings_range.start))
-        {
-            Some(t) => &self.postings[t.start as usize..t.ends[LANGS - 1] as usize],
-            None => &[],
-        }
+    pub(crate) fn postings(&self, t: &SegTerm) -> &[u64] {
+        self.postings
+            .get(t.start as usize..t.ends[LANGS - 1] as usize)
+            .unwrap_or(&[])
     }
 
-    /// The postings of the word `info` of `field`, split by document language: the
-    /// language index and its postings ([packed](unpack), strongest first), for the
-    /// languages that have some.
+    /// The postings of the word `t`, split by document language: the language index and
+    /// its postings ([packed](unpack), strongest first), for the languages that have some.
     #[inline]
-    pub(crate) fn word_postings(
-        &self,
-        field: Field,
-        info: &TermInfo,
-    ) -> impl Iterator<Item = (usize, &[u64])> {
-        let t = self
-            .terms
-            .get(&(field.field_id(), info.postings_range.start))
-            .copied()
-            .unwrap_or(TermPostings {
-                start: 0,
-                ends: [0; LANGS],
-            });
+    pub(crate) fn word_postings(&self, t: &SegTerm) -> impl Iterator<Item = (usize, &[u64])> {
+        let t = *t;
         (0..LANGS).filter_map(move |l| {
             let start = if l == 0 { t.start } else { t.ends[l - 1] };
-            let p = &self.postings[start as usize..t.ends[l] as usize];
+            let p = self
+                .postings
+                .get(start as usize..t.ends[l] as usize)
+                .unwrap_or(&[]);
             (!p.is_empty()).then_some((l, p))
         })
     }
@@ -296,11 +293,13 @@ impl Generation {
         let mut df = 0u64;
         let mut infos = Vec::with_capacity(self.segments.len());
         for (seg, cache) in searcher.segment_readers().iter().zip(&self.segments) {
-            let info = match cache.term_info(field, text) {
-                Some(info) => info,
+            let info = match cache.term(field, text) {
+                Some(term) => term,
                 None => seg
                     .inverted_index(field)?
-                    .get_term_info(&Term::from_field_text(field, text))?,
+                    .get_term_info(&Term::from_field_text(field, text))?
+                    .as_ref()
+                    .map(SegTerm::of),
             };
             df += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
             infos.push(info);

@@ -236,7 +236,7 @@ impl MatchIndex {
             return Ok(Vec::new());
         }
         let k = (limit * 4).max(w.candidates);
-        let found = candidates(self, &w, &searcher, &generation, &plan, filter, k)?;
+        let found = candidates(&w, &searcher, &generation, &plan, filter, k)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

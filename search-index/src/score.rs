@@ -27,11 +27,9 @@ use tantivy::columnar::Column;
 use tantivy::{DocId, Searcher, SegmentReader};
 
 use crate::cache::{unpack, Generation, SegmentCache};
-use crate::index::MatchIndex;
 use crate::lang::Lang;
 use crate::plan::Plan;
 use crate::ranking::RankWeights;
-use crate::schema::Fields;
 use crate::Result;
 
 /// Concept frequency saturation: tf / (tf + K_CONCEPT).
@@ -115,7 +113,6 @@ impl Scratch {
         &mut self,
         w: &RankWeights,
         plan: &Plan,
-        fields: &Fields,
         cache: &SegmentCache,
         seg_ord: usize,
         max_doc: usize,
@@ -132,7 +129,7 @@ impl Scratch {
             Vec::with_capacity(plan.words.len() * 2 + plan.concepts.len());
         for word in &plan.words {
             if let Some(term) = &word.infos[seg_ord] {
-                for (l, p) in cache.word_postings(fields.all, term) {
+                for (l, p) in cache.word_postings(term) {
                     let top = w.text * word.share[l];
                     if top > 0.0 {
                         lists.push((p, top));
@@ -143,7 +140,7 @@ impl Scratch {
         if plan.concept_total > 0.0 {
             for c in &plan.concepts {
                 if let Some(term) = &c.infos[seg_ord] {
-                    let p = cache.postings(fields.concepts, term);
+                    let p = cache.postings(term);
                     let top = w.concepts * c.weight / plan.concept_total;
                     if top > 0.0 {
                         lists.push((p, top));
@@ -460,7 +457,6 @@ fn from_rank_key(key: u64) -> (f32, DocId) {
 
 /// The `k` best candidates that pass `filter`, with their exact coverages.
 pub(crate) fn candidates<'g>(
-    index: &MatchIndex,
     w: &RankWeights,
     searcher: &Searcher,
     generation: &'g Generation,
@@ -468,7 +464,6 @@ pub(crate) fn candidates<'g>(
     filter: &Filter,
     k: usize,
 ) -> Result<Candidates<'g>> {
-    let fields = &index.fields;
     let segments = &generation.segments;
     let all_docs = searcher
         .segment_readers()
@@ -492,7 +487,7 @@ pub(crate) fn candidates<'g>(
                 } else {
                     (w.first_pass_postings as f64 * max_doc as f64 / all_docs) as usize
                 };
-                s.first_pass(w, plan, fields, cache, seg_ord, max_doc, budget);
+                s.first_pass(w, plan, cache, seg_ord, max_doc, budget);
                 let served = cache.columns.served_mask(filter);
                 let alive = seg.alive_bitset();
                 s.select(k, |p, d| {
