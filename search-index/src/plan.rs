@@ -16,7 +16,7 @@ use crate::cache::{Generation, Infos, TermEntry};
 use crate::lang::Lang;
 use crate::ranking::RankWeights;
 use crate::schema::{sector_mask, Fields};
-use crate::thesaurus::{thesaurus, ConceptIdx};
+use crate::thesaurus::{thesaurus, ConceptIdx, Translations};
 use crate::Result;
 
 /// Most specific concepts of a query kept for scoring.
@@ -318,7 +318,20 @@ pub(crate) fn plan(
     // Translations: the labels of the query's concepts in every other language.
     all_concepts.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     all_concepts.truncate(MAX_CONCEPTS * 2);
-    let mut translated: Vec<(&'static str, f32)> = Vec::new();
+    // the dictionary's translations of the query's words, looked up once for all languages:
+    // (weight in the query, surface, translations by language)
+    let translated: Vec<(f32, u32, &Translations)> = if w.dict > 0.0 {
+        qwords
+            .iter()
+            .filter(|(_, q)| q.translate)
+            .filter_map(|&(text, qw)| {
+                let by_lang = t.translations_of(lang, text)?;
+                Some((w.dict * qweight(qw.tf), qw.surface, by_lang))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // The query's own words count too (names, "CO2", loanwords shared by both languages),
     // in the same coverage as the translations: a document in another language is judged
     // on one list, so that a query whose words are mostly unknown to the index cannot
@@ -362,17 +375,12 @@ pub(crate) fn plan(
         }
         // Word-level translations of the query's own words (the team's dictionary and word
         // pairs of the aligned labels), weighted.
-        if w.dict > 0.0 {
-            for &(text, qw) in qwords.iter().filter(|(_, q)| q.translate) {
-                let q = w.dict * qweight(qw.tf);
-                translated.clear();
-                t.translate_into(lang, target, text, &mut translated);
-                for &(tr, x) in &translated {
-                    let e = etf
-                        .entry(tr)
-                        .or_insert(Wanted::new(Surface::Query(qw.surface)));
-                    e.weight = e.weight.max(q * x);
-                }
+        for &(q, surface, by_lang) in &translated {
+            for (tr, x) in &by_lang[target.idx()] {
+                let e = etf
+                    .entry(tr.as_str())
+                    .or_insert(Wanted::new(Surface::Query(surface)));
+                e.weight = e.weight.max(q * x);
             }
         }
         // Look up the words that weigh most in the query (a word's idf can only lower it).

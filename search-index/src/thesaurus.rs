@@ -47,12 +47,13 @@ pub(crate) struct Thesaurus {
     /// every prefix (of two or more characters) of a Chinese label
     zh_prefixes: HashSet<String>,
     zh_max_chars: usize,
-    /// Word translations between every pair of languages: `translations[from][to][unit]` =
+    /// Word translations between every pair of languages: `translations[from][unit][to]` =
     /// units of `to` (analysed forms, best first), each with a weight in 0..=1 (1 for the
     /// labels' best and for a word the dictionary translates one way; less for one of
     /// several alternatives). Between two languages other than English they go through
-    /// English, composed when built (the weights multiplied).
-    translations: [[Dict1; 7]; 7],
+    /// English, composed when built (the weights multiplied). By word first: a query's word
+    /// is looked up once for all the languages.
+    translations: [HashMap<String, Translations>; 7],
     /// The words the team's dictionary translates (`dict_words[lang]`): the parts of such a
     /// word are not translated on their own ("opgraderet" is not "op" + "ret").
     dict_words: [HashSet<String>; 7],
@@ -463,6 +464,8 @@ impl Thesaurus {
 pub(crate) type Dict1 = HashMap<String, Vec<(String, f32)>>;
 /// [`Dict1`] per language (to or from English).
 pub(crate) type Dict = [Dict1; 7];
+/// A word's translations by target language index.
+pub(crate) type Translations = [Vec<(String, f32)>; 7];
 
 /// A word-level dictionary between every language and English, from the labels of the
 /// same concept: a one-word label gives its word all the words of the English label
@@ -644,12 +647,15 @@ impl Thesaurus {
         unit: &str,
         out: &mut Vec<(&'a str, f32)>,
     ) {
-        if from == to {
-            return;
+        if let Some(by_lang) = self.translations_of(from, unit) {
+            out.extend(by_lang[to.idx()].iter().map(|(w, x)| (w.as_str(), *x)));
         }
-        if let Some(list) = self.translations[from.idx()][to.idx()].get(unit) {
-            out.extend(list.iter().map(|(w, x)| (w.as_str(), *x)));
-        }
+    }
+
+    /// The translations of `unit` (of language `from`) into every language, by language
+    /// index (none into `from` itself).
+    pub(crate) fn translations_of(&self, from: Lang, unit: &str) -> Option<&Translations> {
+        self.translations[from.idx()].get(unit)
     }
 
     /// [`Thesaurus::translate_into`] as a new list.
@@ -665,7 +671,7 @@ impl Thesaurus {
 /// others as given, two other languages through English (`from` -> its English words ->
 /// their words in `to`, weights multiplied, a repeat keeping its highest), so that a query
 /// translates with one look-up.
-fn direct_translations(to_en: &Dict, from_en: &Dict) -> [[Dict1; 7]; 7] {
+fn direct_translations(to_en: &Dict, from_en: &Dict) -> [HashMap<String, Translations>; 7] {
     let mut out: [[Dict1; 7]; 7] = Default::default();
     for from in Lang::ALL {
         for to in Lang::ALL {
@@ -692,7 +698,16 @@ fn direct_translations(to_en: &Dict, from_en: &Dict) -> [[Dict1; 7]; 7] {
             };
         }
     }
-    out
+    // by word first
+    let mut by_word: [HashMap<String, Translations>; 7] = Default::default();
+    for (from, pairs) in by_word.iter_mut().zip(out) {
+        for (to, dict) in pairs.into_iter().enumerate() {
+            for (unit, list) in dict {
+                from.entry(unit).or_default()[to] = list;
+            }
+        }
+    }
+    by_word
 }
 
 fn compound_heads(lang: Lang) -> &'static [&'static str] {
