@@ -246,6 +246,21 @@ impl SegmentCache {
         })
     }
 
+    /// Reads a byte of what the exact coverage of `doc` reads (its forward record, its
+    /// length, its facts) and returns it, so that a caller can have the reads of many
+    /// documents under way at once.
+    pub(crate) fn touch(&self, doc: DocId) -> u8 {
+        let d = doc as usize;
+        let start = if d == 0 {
+            0
+        } else {
+            self.ends.get(d - 1).copied().unwrap_or(0) as usize
+        };
+        let first = self.forward.get(start).copied().unwrap_or(0);
+        let norm = self.norm_ids.get(d).copied().unwrap_or(0);
+        first ^ norm ^ self.columns.lang(doc).idx() as u8
+    }
+
     /// The forward record of `doc`.
     pub(crate) fn forward(&self, doc: DocId) -> Result<Forward<'_>> {
         let d = doc as usize;
