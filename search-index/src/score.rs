@@ -230,6 +230,8 @@ pub(crate) struct Columns {
     served: Column<u64>,
     /// `served` code -> its bit in [`DocFilter::served`] (the first 63 distinct codes)
     served_bits: FxHashMap<u64, u32>,
+    /// bit -> `served` code (the other way)
+    served_codes: Vec<u64>,
     filters: Vec<DocFilter>,
     facts: Vec<DocFacts>,
 }
@@ -244,6 +246,7 @@ impl Columns {
         let served = ff.u64("served")?;
         let updated_at = ff.i64("updated_at")?;
         let mut served_bits: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut served_codes: Vec<u64> = Vec::new();
         let max_doc = seg.max_doc();
         let mut filters = Vec::with_capacity(max_doc as usize);
         let mut facts = Vec::with_capacity(max_doc as usize);
@@ -255,6 +258,7 @@ impl Columns {
                     Some(&bit) => 1 << bit,
                     None if next < 63 => {
                         served_bits.insert(code, next);
+                        served_codes.push(code);
                         1 << next
                     }
                     None => OTHER_CODES,
@@ -279,6 +283,7 @@ impl Columns {
         Ok(Columns {
             served,
             served_bits,
+            served_codes,
             filters,
             facts,
         })
@@ -322,6 +327,26 @@ impl Columns {
                             .any(|c| allowed.contains(&c)))
             }
             None => true,
+        }
+    }
+
+    /// Appends the `served` codes of `doc` to `out`: from its bits, or from the column when
+    /// it has a code beyond the segment's first 63 (then in the column's order; else by
+    /// bit: the users only ask whether a code is there, or take a challenge's one code).
+    fn served_codes(&self, doc: DocId, out: &mut Vec<u64>) {
+        let bits = self
+            .filters
+            .get(doc as usize)
+            .map_or(OTHER_CODES, |f| f.served);
+        if bits & OTHER_CODES != 0 {
+            out.extend(self.served.values_for_doc(doc));
+            return;
+        }
+        let mut rest = bits;
+        while rest != 0 {
+            let bit = rest.trailing_zeros() as usize;
+            out.extend(self.served_codes.get(bit));
+            rest &= rest - 1;
         }
     }
 
@@ -569,7 +594,7 @@ pub(crate) fn candidates<'g>(
             }
         }
         let served_start = out.served.len();
-        out.served.extend(c.served.values_for_doc(d));
+        c.served_codes(d, &mut out.served);
         out.list.push(Candidate {
             id: fwd.id,
             text: text.min(1.0),
