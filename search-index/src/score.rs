@@ -108,7 +108,6 @@ impl Scratch {
     /// The first pass over one segment (step 1): partial score = text points + concept
     /// points, from the strongest postings of every word and concept, about `budget`
     /// postings in all.
-    #[allow(clippy::too_many_arguments)]
     fn first_pass(
         &mut self,
         w: &RankWeights,

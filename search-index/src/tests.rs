@@ -34,8 +34,15 @@ fn chal(id: &str, lang: &str, title: &str, description: &str, sectors: &[&str]) 
 }
 
 /// A small multilingual index with distractors.
-fn fixture() -> MatchIndex {
+/// An index in memory holding `docs`, committed.
+fn index_of(docs: &[SolutionDoc]) -> MatchIndex {
     let idx = MatchIndex::create_in_ram().expect("index");
+    idx.upsert_solutions(docs).expect("upsert");
+    idx.commit("w1").expect("commit");
+    idx
+}
+
+fn fixture() -> MatchIndex {
     let docs = [
         sol("en-dh", "en", "District heating networks", "We design and operate district heating networks that deliver heat from waste heat and large heat pumps to city buildings.", &["energy"]),
         sol("da-fv", "da", "Fjernvarme til byen", "Vi leverer fjernvarme og fjernvarmeanlæg til kommuner, med overskudsvarme fra industrien.", &["energy"]),
@@ -44,11 +51,7 @@ fn fixture() -> MatchIndex {
         sol("de-pv", "de", "Photovoltaik für Schulen", "Wir planen Photovoltaikanlagen auf kommunalen Dächern.", &["energy", "buildings"]),
         sol("en-roof", "en", "Green roofs", "Green roofs and living roofs for stormwater management in dense cities.", &["buildings", "adaptation"]),
     ];
-    for d in &docs {
-        idx.upsert_solution(d).expect("upsert");
-    }
-    idx.commit("w1").expect("commit");
-    idx
+    index_of(&docs)
 }
 
 fn ids(hits: &[Hit]) -> Vec<&str> {
@@ -429,7 +432,6 @@ fn explanation_labels_follow_reader_language() {
 
 #[test]
 fn climate_plan_titles_reach_english_through_the_dictionary() {
-    let idx = MatchIndex::create_in_ram().expect("index");
     let docs = [
         sol("en-led", "en", "Smart LED street lighting", "We retrofit municipal street lighting with dimmable LED luminaires and remote management.", &["energy"]),
         sol("en-park", "en", "Parking sensors", "Sensors show drivers free parking spaces on city streets.", &["transport"]),
@@ -437,10 +439,7 @@ fn climate_plan_titles_reach_english_through_the_dictionary() {
         sol("en-bus", "en", "Electric city buses", "Battery electric buses and depot charging for public transport operators.", &["transport"]),
         sol("en-ins", "en", "Facade insulation", "Prefabricated facade insulation panels for the energy renovation of apartment blocks.", &["buildings"]),
     ];
-    for d in &docs {
-        idx.upsert_solution(d).expect("upsert");
-    }
-    idx.commit("w1").expect("commit");
+    let idx = index_of(&docs);
     let cases = [
         ("de", "Umstellung der Straßenbeleuchtung auf LED", "en-led"),
         (
@@ -479,7 +478,6 @@ fn climate_plan_titles_reach_english_through_the_dictionary() {
 /// an exhaustive pass gives.
 #[test]
 fn a_budgeted_first_pass_reads_the_strongest_postings_first() {
-    let idx = MatchIndex::create_in_ram().expect("index");
     let filler = "The company also offers consulting, maintenance, training and reporting \
                   services for municipal customers across the region, with a long history.";
     let mut docs = Vec::new();
@@ -499,8 +497,7 @@ fn a_budgeted_first_pass_reads_the_strongest_postings_first() {
         "Large heat pumps: heat pumps for district heat pumps.",
         &["energy"],
     ));
-    idx.upsert_solutions(&docs).expect("upsert");
-    idx.commit("w1").expect("commit");
+    let idx = index_of(&docs);
     let ch = chal(
         "c1",
         "en",
@@ -527,7 +524,6 @@ fn a_budgeted_first_pass_reads_the_strongest_postings_first() {
 /// documents that say "heat pumps" more often but never "ammonia".
 #[test]
 fn the_first_pass_refines_the_documents_it_found_with_their_weaker_postings() {
-    let idx = MatchIndex::create_in_ram().expect("index");
     let filler = "The company also offers consulting, maintenance and training for cities.";
     let mut docs = Vec::new();
     for i in 0..40 {
@@ -553,8 +549,7 @@ fn the_first_pass_refines_the_documents_it_found_with_their_weaker_postings() {
         "Heat pumps and heat pumps, ammonia.",
         &["energy"],
     ));
-    idx.upsert_solutions(&docs).expect("upsert");
-    idx.commit("w1").expect("commit");
+    let idx = index_of(&docs);
     let ch = chal(
         "c1",
         "en",
@@ -588,7 +583,6 @@ fn the_country_filter_holds_beyond_63_countries_in_a_segment() {
     // reads the column for the rest: a challenge in a country past that sees exactly the
     // solutions that serve it (and the global ones), both ways, and the country fit says
     // which serve it by name.
-    let idx = MatchIndex::create_in_ram().expect("index");
     let codes: Vec<String> = (b'A'..=b'Z')
         .flat_map(|a| (b'A'..=b'Z').map(move |b| String::from_utf8(vec![a, b]).expect("ascii")))
         .take(160)
@@ -616,8 +610,7 @@ fn the_country_filter_holds_beyond_63_countries_in_a_segment() {
     );
     everywhere.global = true;
     docs.push(everywhere);
-    idx.upsert_solutions(&docs).expect("upsert");
-    idx.commit("w1").expect("commit");
+    let idx = index_of(&docs);
     // (a bulk load writes one segment: most of the codes are past its first 63)
     assert_eq!(idx.num_segments(), 1);
     for code in ["AB", codes[120].as_str(), codes[159].as_str()] {
