@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use tantivy::index::SegmentId;
 use tantivy::postings::{BlockSegmentPostings, TermInfo};
@@ -27,6 +27,7 @@ use tantivy::{DocId, Searcher, SegmentReader, TantivyDocument, Term};
 use crate::forward::Forward;
 use crate::schema::Fields;
 use crate::score::Columns;
+use crate::thesaurus::{thesaurus, WordId};
 use crate::{Error, Result};
 
 /// Most words remembered per field and generation; beyond it the memo starts afresh.
@@ -283,6 +284,9 @@ pub(crate) struct Generation {
     pub(crate) segments: Vec<Arc<SegmentCache>>,
     /// remembered words, per field
     terms: RwLock<FxHashMap<Field, FxHashMap<Box<str>, TermEntry>>>,
+    /// the thesaurus's words in the `all` field, remembered by number ([`WordId`])
+    words: Box<[OnceLock<TermEntry>]>,
+    all: Field,
 }
 
 impl Generation {
@@ -305,6 +309,31 @@ impl Generation {
         {
             return Ok(hit.clone());
         }
+        let entry = self.look_up(searcher, field, text)?;
+        let mut terms = self.terms.write().map_err(|_| Error::Poisoned)?;
+        let m = terms.entry(field).or_default();
+        if m.len() >= MAX_TERMS {
+            m.clear();
+        }
+        m.insert(text.into(), entry.clone());
+        Ok(entry)
+    }
+
+    /// The thesaurus's word `id` in the `all` field (`searcher` must be this generation's):
+    /// remembered by its number.
+    pub(crate) fn word(&self, searcher: &Searcher, id: WordId) -> Result<TermEntry> {
+        let Some(cell) = self.words.get(id as usize) else {
+            return self.term(searcher, self.all, thesaurus().words.text(id));
+        };
+        if let Some(hit) = cell.get() {
+            return Ok(hit.clone());
+        }
+        let entry = self.look_up(searcher, self.all, thesaurus().words.text(id))?;
+        Ok(cell.get_or_init(|| entry).clone())
+    }
+
+    /// `text` in `field`, in every segment.
+    fn look_up(&self, searcher: &Searcher, field: Field, text: &str) -> Result<TermEntry> {
         let mut df = 0u64;
         let mut infos = Vec::with_capacity(self.segments.len());
         for (seg, cache) in searcher.segment_readers().iter().zip(&self.segments) {
@@ -319,17 +348,10 @@ impl Generation {
             df += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
             infos.push(info);
         }
-        let entry = TermEntry {
+        Ok(TermEntry {
             df,
             infos: infos.into(),
-        };
-        let mut terms = self.terms.write().map_err(|_| Error::Poisoned)?;
-        let m = terms.entry(field).or_default();
-        if m.len() >= MAX_TERMS {
-            m.clear();
-        }
-        m.insert(text.into(), entry.clone());
-        Ok(entry)
+        })
     }
 }
 
@@ -490,6 +512,10 @@ impl SegmentCaches {
                 .collect(),
             segments,
             terms: RwLock::default(),
+            words: (0..thesaurus().words.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            all: fields.all,
         });
         let mut current = self.current.write().map_err(|_| Error::Poisoned)?;
         if current

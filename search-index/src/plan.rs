@@ -16,7 +16,7 @@ use crate::cache::{Generation, Infos, TermEntry};
 use crate::lang::Lang;
 use crate::ranking::RankWeights;
 use crate::schema::{sector_mask, Fields};
-use crate::thesaurus::{thesaurus, ConceptIdx, Translations};
+use crate::thesaurus::{thesaurus, ConceptIdx, Thesaurus, Translations};
 use crate::Result;
 
 /// Most specific concepts of a query kept for scoring.
@@ -140,21 +140,74 @@ impl Lookup<'_> {
     }
 }
 
+/// The words of a plan by number: a word of the thesaurus by its [`WordId`](crate::thesaurus::WordId), a word of the
+/// query that the thesaurus lacks by the thesaurus's word count plus its index among the
+/// query's words. Numbers of the thesaurus's words compare as their texts do.
+struct Keys<'a> {
+    t: &'a Thesaurus,
+    vocab: u32,
+    /// the query's words
+    own: Vec<&'a str>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(t: &'a Thesaurus, own: Vec<&'a str>) -> Keys<'a> {
+        Keys {
+            t,
+            vocab: t.words.len() as u32,
+            own,
+        }
+    }
+
+    /// The key of the query's word `i`.
+    fn of_own(&self, i: usize) -> u32 {
+        self.t
+            .words
+            .id(self.own[i])
+            .unwrap_or(self.vocab + i as u32)
+    }
+
+    fn text(&self, key: u32) -> &'a str {
+        match key.checked_sub(self.vocab) {
+            None => self.t.words.text(key),
+            Some(i) => self.own[i as usize],
+        }
+    }
+
+    /// The order of the words' texts.
+    fn cmp(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        if a < self.vocab && b < self.vocab {
+            a.cmp(&b)
+        } else {
+            self.text(a).cmp(self.text(b))
+        }
+    }
+
+    /// [`crate::forward::hash`] of the word.
+    fn hash(&self, key: u32) -> u32 {
+        if key < self.vocab {
+            self.t.words.hash(key)
+        } else {
+            crate::forward::hash(self.text(key))
+        }
+    }
+}
+
 /// A candidate word of one list before the lists are merged.
-struct Cand<'w> {
-    text: &'w str,
+struct Cand {
+    key: u32,
     surface: Surface,
     weight: f32,
     infos: Infos,
 }
 
-/// The `max` heaviest of `list`, heaviest first (texts are distinct within a list, so the
+/// The `max` heaviest of `list`, heaviest first (words are distinct within a list, so the
 /// order is total and the unstable selection and sort give one result).
-fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize) {
-    let by_weight = |a: &Cand<'_>, b: &Cand<'_>| {
+fn sort_and_cut(list: &mut Vec<Cand>, max: usize, keys: &Keys<'_>) {
+    let by_weight = |a: &Cand, b: &Cand| {
         b.weight
             .total_cmp(&a.weight)
-            .then_with(|| a.text.cmp(b.text))
+            .then_with(|| keys.cmp(a.key, b.key))
     };
     if max == 0 {
         list.clear();
@@ -265,29 +318,33 @@ pub(crate) fn plan(
     let mut qwords: Vec<(&str, &QWord)> = qtf.iter().map(|(k, v)| (k.as_str(), v)).collect();
     qwords.sort_unstable_by_key(|(_, q)| q.surface);
 
-    let words = Lookup {
-        searcher,
-        generation,
-        field: fields.all,
-    };
-    let mut lists: [Vec<Cand<'_>>; 7] = Default::default();
+    let keys = Keys::new(t, qwords.iter().map(|&(text, _)| text).collect());
+    let own_keys: Vec<u32> = (0..qwords.len()).map(|i| keys.of_own(i)).collect();
+    let mut lists: [Vec<Cand>; 7] = Default::default();
     // the query's words as the index knows them (looked up once: they count in every list)
     let own_entries: Vec<TermEntry> = qwords
         .iter()
-        .map(|&(text, _)| words.get(text))
+        .zip(&own_keys)
+        .map(|(&(text, _), &key)| {
+            if key < keys.vocab {
+                generation.word(searcher, key)
+            } else {
+                generation.term(searcher, fields.all, text)
+            }
+        })
         .collect::<Result<_>>()?;
-    for (&(text, q), entry) in qwords.iter().zip(&own_entries) {
+    for ((&(_, q), entry), &key) in qwords.iter().zip(&own_entries).zip(&own_keys) {
         if entry.df == 0 {
             continue;
         }
         lists[lang.idx()].push(Cand {
-            text,
+            key,
             surface: Surface::Query(q.surface),
             weight: qweight(q.tf) * idf(n, entry.df as f32),
             infos: entry.infos.clone(),
         });
     }
-    sort_and_cut(&mut lists[lang.idx()], w.max_terms);
+    sort_and_cut(&mut lists[lang.idx()], w.max_terms, &keys);
 
     let concept_lookup = Lookup {
         searcher,
@@ -320,7 +377,7 @@ pub(crate) fn plan(
     all_concepts.truncate(MAX_CONCEPTS * 2);
     // the dictionary's translations of the query's words, looked up once for all languages:
     // (weight in the query, surface, translations by language)
-    let translated: Vec<(f32, u32, &Translations)> = if w.dict > 0.0 {
+    let translated: Vec<(f32, u32, Translations<'_>)> = if w.dict > 0.0 {
         qwords
             .iter()
             .filter(|(_, q)| q.translate)
@@ -336,16 +393,17 @@ pub(crate) fn plan(
     // in the same coverage as the translations: a document in another language is judged
     // on one list, so that a query whose words are mostly unknown to the index cannot
     // reach full coverage with its one shared word.
-    let own: FxHashMap<&str, Wanted> = qwords
+    let own: Vec<(u32, Wanted)> = qwords
         .iter()
+        .zip(&own_keys)
         .enumerate()
-        .map(|(i, &(text, q))| {
+        .map(|(i, (&(_, q), &key))| {
             let wanted = Wanted {
                 weight: qweight(q.tf),
                 surface: Surface::Query(q.surface),
                 own: Some(i),
             };
-            (text, wanted)
+            (key, wanted)
         })
         .collect();
     for target in Lang::ALL {
@@ -360,60 +418,59 @@ pub(crate) fn plan(
             continue;
         }
         // (room for the labels and translations, which outnumber the query's words)
-        let mut etf = FxHashMap::with_capacity_and_hasher(own.len() * 4, Default::default());
-        etf.extend(own.iter().map(|(&k, &v)| (k, v)));
+        let mut etf: FxHashMap<u32, Wanted> =
+            FxHashMap::with_capacity_and_hasher(own.len() * 4, Default::default());
+        etf.extend(own.iter().copied());
         for &(idx, q) in &all_concepts {
             let label = t.label(idx, target);
-            for units in &t.label_units[idx as usize][target.idx()] {
-                for u in units {
-                    let e = etf
-                        .entry(u.as_str())
-                        .or_insert(Wanted::new(Surface::Label(label)));
-                    e.weight = e.weight.max(q);
-                }
+            for &u in t.label_words(idx, target) {
+                let e = etf.entry(u).or_insert(Wanted::new(Surface::Label(label)));
+                e.weight = e.weight.max(q);
             }
         }
         // Word-level translations of the query's own words (the team's dictionary and word
         // pairs of the aligned labels), weighted.
         for &(q, surface, by_lang) in &translated {
-            for (tr, x) in &by_lang[target.idx()] {
+            for &(tr, x) in by_lang.into_lang(target) {
                 let e = etf
-                    .entry(tr.as_str())
+                    .entry(tr)
                     .or_insert(Wanted::new(Surface::Query(surface)));
                 e.weight = e.weight.max(q * x);
             }
         }
         // Look up the words that weigh most in the query (a word's idf can only lower it).
-        let mut etf: Vec<(&str, Wanted)> = etf.into_iter().collect();
+        let mut etf: Vec<(u32, Wanted)> = etf.into_iter().collect();
         // (the list is sorted after the look-ups: only which words, not their order, counts here)
         let lookups = TRANSLATION_LOOKUPS.max(w.max_translated);
         if etf.len() > lookups {
             etf.select_nth_unstable_by(lookups - 1, |a, b| {
-                b.1.weight.total_cmp(&a.1.weight).then_with(|| a.0.cmp(b.0))
+                b.1.weight
+                    .total_cmp(&a.1.weight)
+                    .then_with(|| keys.cmp(a.0, b.0))
             });
             etf.truncate(lookups);
         }
         let list = &mut lists[target.idx()];
-        for (text, wanted) in etf {
+        for (key, wanted) in etf {
             let TermEntry { df, infos } = match wanted.own {
                 Some(i) => own_entries[i].clone(),
-                None => words.get(text)?,
+                None => generation.word(searcher, key)?,
             };
             if df == 0 {
                 continue;
             }
             list.push(Cand {
                 weight: wanted.weight * idf(n, df as f32),
-                text,
+                key,
                 surface: wanted.surface,
                 infos,
             });
         }
-        sort_and_cut(list, w.max_translated);
+        sort_and_cut(list, w.max_translated, &keys);
     }
 
     // One entry per distinct word, with its normalised weight in every list.
-    let mut by_text: FxHashMap<&str, usize> =
+    let mut by_key: FxHashMap<u32, usize> =
         FxHashMap::with_capacity_and_hasher(lists.iter().map(Vec::len).sum(), Default::default());
     let mut merged: Vec<Word> = Vec::new();
     let mut out_lists: [Vec<Listed>; 7] = Default::default();
@@ -424,7 +481,7 @@ pub(crate) fn plan(
             continue;
         }
         for c in list {
-            let k = match by_text.get(c.text) {
+            let k = match by_key.get(&c.key) {
                 Some(&k) => k,
                 None => {
                     merged.push(Word {
@@ -432,7 +489,7 @@ pub(crate) fn plan(
                         share: [0.0; 7],
                         listed: [u32::MAX; 7],
                     });
-                    by_text.insert(c.text, merged.len() - 1);
+                    by_key.insert(c.key, merged.len() - 1);
                     merged.len() - 1
                 }
             };
@@ -443,9 +500,9 @@ pub(crate) fn plan(
         }
     }
     let concept_total: f32 = concepts.iter().map(|c| c.weight).sum();
-    let by_hash: HashMap<u32, usize, BuildHasherDefault<crate::forward::HashedKey>> = by_text
+    let by_hash: HashMap<u32, usize, BuildHasherDefault<crate::forward::HashedKey>> = by_key
         .iter()
-        .map(|(text, &k)| (crate::forward::hash(text), k))
+        .map(|(&key, &k)| (keys.hash(key), k))
         .collect();
     let word_filter = HashFilter::of(by_hash.keys().copied());
     let concept_by_hash = concepts

@@ -41,8 +41,12 @@ pub(crate) struct Thesaurus {
     pub(crate) vocab: [Vocab; 7],
     keys: [HashMap<String, Vec<ConceptIdx>>; 7],
     prefixes: [HashSet<String>; 7],
-    /// Analysed units of every label: `label_units[concept][lang]` = one unit list per label.
-    pub(crate) label_units: Vec<[Vec<Vec<String>>; 7]>,
+    /// The analysed words of the labels and of the translations, each stored once.
+    pub(crate) words: Words,
+    /// The distinct words of a concept's labels in a language, in the order the labels give
+    /// them: `label_words[concept][lang]` is a range of `label_arena`.
+    label_words: Vec<[(u32, u32); 7]>,
+    label_arena: Vec<WordId>,
     zh_labels: HashMap<String, Vec<ConceptIdx>>,
     /// every prefix (of two or more characters) of a Chinese label
     zh_prefixes: HashSet<String>,
@@ -53,7 +57,9 @@ pub(crate) struct Thesaurus {
     /// several alternatives). Between two languages other than English they go through
     /// English, composed when built (the weights multiplied). By word first: a query's word
     /// is looked up once for all the languages.
-    translations: [HashMap<String, Translations>; 7],
+    translations: [HashMap<String, [(u32, u32); 7]>; 7],
+    /// The translations' (word, weight) pairs, a word's for one language side by side.
+    translation_pairs: Vec<(WordId, f32)>,
     /// The words the team's dictionary translates (`dict_words[lang]`): the parts of such a
     /// word are not translated on their own ("opgraderet" is not "op" + "ret").
     dict_words: [HashSet<String>; 7],
@@ -291,18 +297,60 @@ impl Thesaurus {
         }
         let (mut to_en, mut from_en) = word_translations(&label_units);
         let dict_words = add_dictionary(&dictionary, &vocab, &mut to_en, &mut from_en);
-        let translations = direct_translations(&to_en, &from_en);
+        let by_word = direct_translations(&to_en, &from_en);
+        let words = Words::new(
+            label_units
+                .iter()
+                .flat_map(|per_lang| per_lang.iter().flatten().flatten())
+                .chain(by_word.iter().flat_map(|m| {
+                    m.values()
+                        .flat_map(|by_lang| by_lang.iter().flatten().map(|(w, _)| w))
+                })),
+        );
+        let mut label_arena = Vec::new();
+        let mut label_words = Vec::with_capacity(label_units.len());
+        for per_lang in &label_units {
+            label_words.push(std::array::from_fn(|l| {
+                let start = label_arena.len();
+                for u in per_lang[l].iter().flatten() {
+                    let id = words.id(u).expect("a label word is interned");
+                    if !label_arena[start..].contains(&id) {
+                        label_arena.push(id);
+                    }
+                }
+                (start as u32, label_arena.len() as u32)
+            }));
+        }
+        let mut translation_pairs = Vec::new();
+        let translations = by_word.map(|m| {
+            m.into_iter()
+                .map(|(unit, by_lang)| {
+                    let ranges =
+                        by_lang.map(|list| {
+                            let start = translation_pairs.len() as u32;
+                            translation_pairs.extend(list.iter().map(|(w, x)| {
+                                (words.id(w).expect("a translation is interned"), *x)
+                            }));
+                            (start, translation_pairs.len() as u32)
+                        });
+                    (unit, ranges)
+                })
+                .collect()
+        });
         Thesaurus {
             concepts,
             by_id,
             vocab,
             keys,
             prefixes,
-            label_units,
+            words,
+            label_words,
+            label_arena,
             zh_labels,
             zh_prefixes,
             zh_max_chars,
             translations,
+            translation_pairs,
             dict_words,
         }
     }
@@ -454,6 +502,12 @@ impl Thesaurus {
         &self.concepts[idx as usize]
     }
 
+    /// The distinct analysed words of the labels of `idx` in `lang`.
+    pub(crate) fn label_words(&self, idx: ConceptIdx, lang: Lang) -> &[WordId] {
+        let (start, end) = self.label_words[idx as usize][lang.idx()];
+        &self.label_arena[start as usize..end as usize]
+    }
+
     /// Looks a concept up by its id ("2269", "cm-heat-pump", ...).
     pub(crate) fn find(&self, id: &str) -> Option<ConceptIdx> {
         self.by_id.get(id).copied()
@@ -465,7 +519,69 @@ pub(crate) type Dict1 = HashMap<String, Vec<(String, f32)>>;
 /// [`Dict1`] per language (to or from English).
 pub(crate) type Dict = [Dict1; 7];
 /// A word's translations by target language index.
-pub(crate) type Translations = [Vec<(String, f32)>; 7];
+type ByLang = [Vec<(String, f32)>; 7];
+
+/// An analysed word of the thesaurus by number (see [`Words`]).
+pub(crate) type WordId = u32;
+
+/// The analysed words of the labels and the translations, numbered in the order of their
+/// text (comparing two numbers compares the words): a query's translations are planned with
+/// numbers, and the matcher remembers a word's term by its number, instead of hashing and
+/// comparing strings spread over memory.
+pub(crate) struct Words {
+    texts: Vec<Box<str>>,
+    /// [`crate::forward::hash`] of each
+    hashes: Vec<u32>,
+    ids: HashMap<Box<str>, WordId>,
+}
+
+impl Words {
+    fn new<'a>(all: impl Iterator<Item = &'a String>) -> Words {
+        let mut texts: Vec<Box<str>> = all.map(|w| w.as_str().into()).collect();
+        texts.sort_unstable();
+        texts.dedup();
+        let hashes = texts.iter().map(|w| crate::forward::hash(w)).collect();
+        let ids = texts
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.clone(), i as WordId))
+            .collect();
+        Words { texts, hashes, ids }
+    }
+
+    /// How many words there are (numbers are below it).
+    pub(crate) fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    pub(crate) fn id(&self, text: &str) -> Option<WordId> {
+        self.ids.get(text).copied()
+    }
+
+    pub(crate) fn text(&self, id: WordId) -> &str {
+        &self.texts[id as usize]
+    }
+
+    /// [`crate::forward::hash`] of the word.
+    pub(crate) fn hash(&self, id: WordId) -> u32 {
+        self.hashes[id as usize]
+    }
+}
+
+/// A word's translations into every language.
+#[derive(Clone, Copy)]
+pub(crate) struct Translations<'t> {
+    ranges: &'t [(u32, u32); 7],
+    pairs: &'t [(WordId, f32)],
+}
+
+impl<'t> Translations<'t> {
+    /// The translations into `to` (words and weights, best first).
+    pub(crate) fn into_lang(self, to: Lang) -> &'t [(WordId, f32)] {
+        let (start, end) = self.ranges[to.idx()];
+        &self.pairs[start as usize..end as usize]
+    }
+}
 
 /// A word-level dictionary between every language and English, from the labels of the
 /// same concept: a one-word label gives its word all the words of the English label
@@ -648,14 +764,23 @@ impl Thesaurus {
         out: &mut Vec<(&'a str, f32)>,
     ) {
         if let Some(by_lang) = self.translations_of(from, unit) {
-            out.extend(by_lang[to.idx()].iter().map(|(w, x)| (w.as_str(), *x)));
+            out.extend(
+                by_lang
+                    .into_lang(to)
+                    .iter()
+                    .map(|&(w, x)| (self.words.text(w), x)),
+            );
         }
     }
 
     /// The translations of `unit` (of language `from`) into every language, by language
     /// index (none into `from` itself).
-    pub(crate) fn translations_of(&self, from: Lang, unit: &str) -> Option<&Translations> {
-        self.translations[from.idx()].get(unit)
+    pub(crate) fn translations_of(&self, from: Lang, unit: &str) -> Option<Translations<'_>> {
+        let ranges = self.translations[from.idx()].get(unit)?;
+        Some(Translations {
+            ranges,
+            pairs: &self.translation_pairs,
+        })
     }
 
     /// [`Thesaurus::translate_into`] as a new list.
@@ -671,7 +796,7 @@ impl Thesaurus {
 /// others as given, two other languages through English (`from` -> its English words ->
 /// their words in `to`, weights multiplied, a repeat keeping its highest), so that a query
 /// translates with one look-up.
-fn direct_translations(to_en: &Dict, from_en: &Dict) -> [HashMap<String, Translations>; 7] {
+fn direct_translations(to_en: &Dict, from_en: &Dict) -> [HashMap<String, ByLang>; 7] {
     let mut out: [[Dict1; 7]; 7] = Default::default();
     for from in Lang::ALL {
         for to in Lang::ALL {
@@ -699,7 +824,7 @@ fn direct_translations(to_en: &Dict, from_en: &Dict) -> [HashMap<String, Transla
         }
     }
     // by word first
-    let mut by_word: [HashMap<String, Translations>; 7] = Default::default();
+    let mut by_word: [HashMap<String, ByLang>; 7] = Default::default();
     for (from, pairs) in by_word.iter_mut().zip(out) {
         for (to, dict) in pairs.into_iter().enumerate() {
             for (unit, list) in dict {
