@@ -321,15 +321,16 @@ impl Generation {
 
     /// The thesaurus's word `id` in the `all` field (`searcher` must be this generation's):
     /// remembered by its number.
-    pub(crate) fn word(&self, searcher: &Searcher, id: WordId) -> Result<TermEntry> {
-        let Some(cell) = self.words.get(id as usize) else {
-            return self.term(searcher, self.all, thesaurus().words.text(id));
-        };
+    pub(crate) fn word(&self, searcher: &Searcher, id: WordId) -> Result<&TermEntry> {
+        let cell = self
+            .words
+            .get(id as usize)
+            .ok_or_else(|| Error::Invalid(format!("no word numbered {id}")))?;
         if let Some(hit) = cell.get() {
-            return Ok(hit.clone());
+            return Ok(hit);
         }
         let entry = self.look_up(searcher, self.all, thesaurus().words.text(id))?;
-        Ok(cell.get_or_init(|| entry).clone())
+        Ok(cell.get_or_init(|| entry))
     }
 
     /// `text` in `field`, in every segment.

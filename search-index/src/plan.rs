@@ -45,8 +45,8 @@ pub(crate) struct Listed {
 enum Surface {
     /// A word of the query (index into `Plan::query_words`).
     Query(u32),
-    /// A concept label.
-    Label(&'static str),
+    /// The label of a concept (in the list's language).
+    Label(ConceptIdx),
 }
 
 pub(crate) struct QConcept {
@@ -89,7 +89,7 @@ impl Plan {
     pub(crate) fn surface(&self, lang: Lang, pos: u32) -> Option<&str> {
         match self.lists[lang.idx()].get(pos as usize)?.surface {
             Surface::Query(i) => self.query_words.get(i as usize).map(String::as_str),
-            Surface::Label(s) => Some(s),
+            Surface::Label(idx) => Some(thesaurus().label(idx, lang)),
         }
     }
 }
@@ -194,17 +194,17 @@ impl<'a> Keys<'a> {
 }
 
 /// A candidate word of one list before the lists are merged.
-struct Cand {
+struct Cand<'e> {
     key: u32,
     surface: Surface,
     weight: f32,
-    infos: Infos,
+    entry: &'e TermEntry,
 }
 
 /// The `max` heaviest of `list`, heaviest first (words are distinct within a list, so the
 /// order is total and the unstable selection and sort give one result).
-fn sort_and_cut(list: &mut Vec<Cand>, max: usize, keys: &Keys<'_>) {
-    let by_weight = |a: &Cand, b: &Cand| {
+fn sort_and_cut(list: &mut Vec<Cand<'_>>, max: usize, keys: &Keys<'_>) {
+    let by_weight = |a: &Cand<'_>, b: &Cand<'_>| {
         b.weight
             .total_cmp(&a.weight)
             .then_with(|| keys.cmp(a.key, b.key))
@@ -320,14 +320,14 @@ pub(crate) fn plan(
 
     let keys = Keys::new(t, qwords.iter().map(|&(text, _)| text).collect());
     let own_keys: Vec<u32> = (0..qwords.len()).map(|i| keys.of_own(i)).collect();
-    let mut lists: [Vec<Cand>; 7] = Default::default();
+    let mut lists: [Vec<Cand<'_>>; 7] = Default::default();
     // the query's words as the index knows them (looked up once: they count in every list)
     let own_entries: Vec<TermEntry> = qwords
         .iter()
         .zip(&own_keys)
         .map(|(&(text, _), &key)| {
             if key < keys.vocab {
-                generation.word(searcher, key)
+                generation.word(searcher, key).cloned()
             } else {
                 generation.term(searcher, fields.all, text)
             }
@@ -341,7 +341,7 @@ pub(crate) fn plan(
             key,
             surface: Surface::Query(q.surface),
             weight: qweight(q.tf) * idf(n, entry.df as f32),
-            infos: entry.infos.clone(),
+            entry,
         });
     }
     sort_and_cut(&mut lists[lang.idx()], w.max_terms, &keys);
@@ -422,9 +422,8 @@ pub(crate) fn plan(
             FxHashMap::with_capacity_and_hasher(own.len() * 4, Default::default());
         etf.extend(own.iter().copied());
         for &(idx, q) in &all_concepts {
-            let label = t.label(idx, target);
             for &u in t.label_words(idx, target) {
-                let e = etf.entry(u).or_insert(Wanted::new(Surface::Label(label)));
+                let e = etf.entry(u).or_insert(Wanted::new(Surface::Label(idx)));
                 e.weight = e.weight.max(q);
             }
         }
@@ -452,18 +451,18 @@ pub(crate) fn plan(
         }
         let list = &mut lists[target.idx()];
         for (key, wanted) in etf {
-            let TermEntry { df, infos } = match wanted.own {
-                Some(i) => own_entries[i].clone(),
+            let entry = match wanted.own {
+                Some(i) => &own_entries[i],
                 None => generation.word(searcher, key)?,
             };
-            if df == 0 {
+            if entry.df == 0 {
                 continue;
             }
             list.push(Cand {
-                weight: wanted.weight * idf(n, df as f32),
+                weight: wanted.weight * idf(n, entry.df as f32),
                 key,
                 surface: wanted.surface,
-                infos,
+                entry,
             });
         }
         sort_and_cut(list, w.max_translated, &keys);
@@ -485,7 +484,7 @@ pub(crate) fn plan(
                 Some(&k) => k,
                 None => {
                     merged.push(Word {
-                        infos: c.infos,
+                        infos: c.entry.infos.clone(),
                         share: [0.0; 7],
                         listed: [u32::MAX; 7],
                     });
