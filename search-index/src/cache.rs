@@ -286,6 +286,7 @@ pub(crate) struct Generation {
     terms: RwLock<FxHashMap<Field, FxHashMap<Box<str>, TermEntry>>>,
     /// the thesaurus's words in the `all` field, remembered by number ([`WordId`])
     words: Box<[OnceLock<TermEntry>]>,
+    /// the `all` field (the one `words` remembers)
     all: Field,
 }
 

@@ -1034,6 +1034,49 @@ mod tests {
     }
 
     #[test]
+    fn words_are_numbered_in_the_order_of_their_text() {
+        let t = thesaurus();
+        let w = &t.words;
+        assert!(w.len() > 1_000, "{}", w.len());
+        let last = w.len() as WordId - 1;
+        for id in 1..=last {
+            assert!(w.text(id - 1) < w.text(id), "{id}");
+        }
+        for id in [0, last / 2, last] {
+            assert_eq!(w.id(w.text(id)), Some(id));
+            assert_eq!(w.hash(id), crate::forward::hash(w.text(id)));
+        }
+        // a concept's label words, and a word's translations, by number
+        let dh = t.find(DISTRICT_HEATING).expect("district heating");
+        let en: Vec<&str> = t
+            .label_words(dh, Lang::En)
+            .iter()
+            .map(|&id| w.text(id))
+            .collect();
+        // (the words of every label, each once: "district heating", "district heating
+        // network", ...)
+        assert_eq!(
+            en[..2],
+            [stem(Lang::En, "district"), stem(Lang::En, "heating")],
+            "{en:?}"
+        );
+        assert!(en.iter().enumerate().all(|(i, x)| !en[..i].contains(x)));
+        let sv = t
+            .translations_of(Lang::En, &stem(Lang::En, "heating"))
+            .expect("heating translates");
+        assert!(
+            sv.into_lang(Lang::Sv)
+                .iter()
+                .any(|&(id, x)| w.text(id) == stem(Lang::Sv, "uppvärmning") && x > 0.0),
+            "{:?}",
+            sv.into_lang(Lang::Sv)
+                .iter()
+                .map(|&(id, x)| (w.text(id), x))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn word_translations_from_labels() {
         let t = thesaurus();
         let en = |w: &str| stem(Lang::En, w);
