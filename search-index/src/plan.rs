@@ -140,9 +140,10 @@ impl Lookup<'_> {
     }
 }
 
-/// The words of a plan by number: a word of the thesaurus by its [`WordId`](crate::thesaurus::WordId), a word of the
-/// query that the thesaurus lacks by the thesaurus's word count plus its index among the
-/// query's words. Numbers of the thesaurus's words compare as their texts do.
+/// The words of a plan by number: a word of the thesaurus by its
+/// [`WordId`](crate::thesaurus::WordId), a word of the query that the thesaurus lacks by the
+/// thesaurus's word count plus its index among the query's words. Numbers of the
+/// thesaurus's words compare as their texts do.
 struct Keys<'a> {
     t: &'a Thesaurus,
     vocab: u32,

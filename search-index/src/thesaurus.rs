@@ -681,8 +681,9 @@ fn push_max<W: AsRef<str>>(list: &mut Vec<(W, f32)>, word: W, weight: f32) {
 /// words it translates. A word the dictionary knows takes its translations from there only
 /// (the labels' guesses were measured to add noise): the words of every English phrase,
 /// each phrase weighted `1 / sqrt(phrases)` (alternatives share the word's weight; the
-/// words of one phrase are all needed). An English word translates back to a dictionary word only where the phrase
-/// is that one word ("heat" -> "wärme", but "street" not -> "straßenbeleuchtung").
+/// words of one phrase are all needed). An English word translates back to a dictionary
+/// word only where the phrase is that one word ("heat" -> "wärme", but "street" not ->
+/// "straßenbeleuchtung").
 fn add_dictionary(
     rows: &[(Lang, &str, &str)],
     vocab: &[Vocab; 7],
