@@ -12,6 +12,7 @@ mod helpers;
 mod introduction_mail;
 mod mail;
 mod matching;
+mod measuring;
 mod migrations;
 mod organizations;
 mod pages;
