@@ -16,6 +16,21 @@ async fn cleanmatch(args: &[&str]) -> Output {
         .expect("run cleanmatch")
 }
 
+/// Runs `cleanmatch eval` on the three files, with `more` options.
+async fn eval(corpus: &str, queries: &str, qrels: &str, more: &[&str]) -> Output {
+    let mut args = vec![
+        "eval",
+        "--corpus",
+        corpus,
+        "--queries",
+        queries,
+        "--qrels",
+        qrels,
+    ];
+    args.extend_from_slice(more);
+    cleanmatch(&args).await
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -63,18 +78,12 @@ async fn eval_prints_the_figures_per_language_and_writes_a_trec_run() {
     let [corpus, queries, qrels] = collection(dir.path());
     let run = dir.path().join("run.txt");
     let run_arg = run.to_string_lossy().into_owned();
-    let output = cleanmatch(&[
-        "eval",
-        "--corpus",
+    let output = eval(
         &corpus,
-        "--queries",
         &queries,
-        "--qrels",
         &qrels,
-        "--run-out",
-        &run_arg,
-        "--json",
-    ])
+        &["--run-out", &run_arg, "--json"],
+    )
     .await;
     assert!(output.status.success(), "{output:?}");
     let report: Value = serde_json::from_str(&stdout(&output)).expect("one JSON object");
@@ -124,16 +133,7 @@ async fn eval_prints_the_figures_per_language_and_writes_a_trec_run() {
     assert!(of("q-unjudged").is_empty(), "{text}");
 
     // the table names every language it measured
-    let output = cleanmatch(&[
-        "eval",
-        "--corpus",
-        &corpus,
-        "--queries",
-        &queries,
-        "--qrels",
-        &qrels,
-    ])
-    .await;
+    let output = eval(&corpus, &queries, &qrels, &[]).await;
     assert!(output.status.success(), "{output:?}");
     let table = stdout(&output);
     assert!(
@@ -151,16 +151,7 @@ async fn eval_names_the_file_it_cannot_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let [corpus, queries, _] = collection(dir.path());
     let missing = dir.path().join("no-such-qrels.tsv");
-    let output = cleanmatch(&[
-        "eval",
-        "--corpus",
-        &corpus,
-        "--queries",
-        &queries,
-        "--qrels",
-        &missing.to_string_lossy(),
-    ])
-    .await;
+    let output = eval(&corpus, &queries, &missing.to_string_lossy(), &[]).await;
     assert!(!output.status.success());
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("no-such-qrels.tsv"), "{err}");
