@@ -9,7 +9,6 @@ use std::hash::BuildHasherDefault;
 
 use rustc_hash::FxHashMap;
 
-use tantivy::schema::Field;
 use tantivy::Searcher;
 
 use crate::cache::{Generation, Infos, TermEntry};
@@ -125,19 +124,6 @@ pub(crate) fn length_norms(b: f32, avg_len: f32) -> [f32; 256] {
 
 fn idf(n: f32, df: f32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-}
-
-/// The words of one field, looked up in the generation's memo.
-struct Lookup<'a> {
-    searcher: &'a Searcher,
-    generation: &'a Generation,
-    field: Field,
-}
-
-impl Lookup<'_> {
-    fn get(&self, text: &str) -> Result<TermEntry> {
-        self.generation.term(self.searcher, self.field, text)
-    }
 }
 
 /// The words of a plan by number: a word of the thesaurus by its
@@ -347,17 +333,13 @@ pub(crate) fn plan(
     }
     sort_and_cut(&mut lists[lang.idx()], w.max_terms, &keys);
 
-    let concept_lookup = Lookup {
-        searcher,
-        generation,
-        field: fields.concepts,
-    };
     let mut concepts = Vec::new();
     let mut all_concepts: Vec<(ConceptIdx, f32)> = Vec::new();
     let mut ctf: Vec<(ConceptIdx, f32)> = ctf.into_iter().collect();
     ctf.sort_unstable_by_key(|c| c.0);
     for (idx, tf) in ctf {
-        let TermEntry { df, infos } = concept_lookup.get(&t.concept(idx).id)?;
+        let TermEntry { df, infos } =
+            generation.term(searcher, fields.concepts, &t.concept(idx).id)?;
         let q = qweight(tf);
         all_concepts.push((idx, q));
         if df == 0 {
